@@ -79,7 +79,7 @@ export interface AppendResult {
 
 /** Called when partitions are assigned to or revoked from a group member. */
 export interface RebalanceListener {
-  onAssigned?(partitions: readonly TopicPartition[]): Promise<void> | void;
+  onAssigned?(partitions: readonly TopicPartition[], consumer: Consumer): Promise<void> | void;
   onRevoked?(partitions: readonly TopicPartition[]): Promise<void> | void;
 }
 

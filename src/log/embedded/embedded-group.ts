@@ -88,7 +88,7 @@ export class EmbeddedMember implements Consumer {
     if (tps.length < this.assigned.length) await this.revokeExcept(tps);
     for (const tp of added) this.positions.set(tpKey(tp), this.log.committedOffset(this.group.name, tp));
     this.assigned = [...tps];
-    if (added.length > 0) await this.options.listener?.onAssigned?.(added);
+    if (added.length > 0) await this.options.listener?.onAssigned?.(added, this);
   }
 
   async poll(maxRecords: number, maxWaitMs: number): Promise<LogRecord[]> {

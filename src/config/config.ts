@@ -1,0 +1,136 @@
+/**
+ * Configuration, validated once at start-up. Sources, strongest first: command-line flags, the
+ * environment (`EDDY_*`), the YAML config file, defaults. Errors name the path (`/port`).
+ */
+import { Ajv } from 'ajv';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { EddyError } from '../errors.ts';
+import { formatErrors } from '../events/validate.ts';
+
+export interface EddyConfig {
+  /** HTTP port. */
+  port: number;
+  /** Interface to bind; loopback unless API keys are set (safe default). */
+  host: string;
+  /** Folder of the embedded store. */
+  dataDir: string;
+  /** Message log: the embedded store or Apache Kafka. */
+  log: 'embedded' | 'kafka';
+  /** Kafka bootstrap brokers, `host:port`. */
+  brokers: string[];
+  /** Redis URL of the online feature store (distributed mode). */
+  redis?: string;
+  /** What this instance does. */
+  role: 'all' | 'ingest' | 'process' | 'serve';
+  /** `key:scope+scope,...` */
+  apiKeys?: string;
+  /** Partitions of each topic. */
+  partitions: number;
+  /** Topic-name prefix (tenant). */
+  topicPrefix: string;
+  /** `full` fsyncs every commit; `normal` survives a process crash, not a power loss. */
+  durability: 'full' | 'normal';
+  /** Ingest answers 503 while more records than this wait to be processed. */
+  maxLag: number;
+  /** Largest request body, bytes. */
+  bodyLimit: number;
+}
+
+const schema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    port: { type: 'integer', minimum: 0, maximum: 65535 },
+    host: { type: 'string', minLength: 1 },
+    dataDir: { type: 'string', minLength: 1 },
+    log: { enum: ['embedded', 'kafka'] },
+    brokers: { type: 'array', items: { type: 'string', pattern: '^[^:]+:\\d+$' } },
+    redis: { type: 'string', pattern: '^rediss?://' },
+    role: { enum: ['all', 'ingest', 'process', 'serve'] },
+    apiKeys: { type: 'string' },
+    partitions: { type: 'integer', minimum: 1, maximum: 1024 },
+    topicPrefix: { type: 'string', pattern: '^[A-Za-z0-9._-]*$' },
+    durability: { enum: ['full', 'normal'] },
+    maxLag: { type: 'integer', minimum: 1 },
+    bodyLimit: { type: 'integer', minimum: 1024 },
+  },
+} as const;
+
+const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+
+export const DEFAULTS: EddyConfig = {
+  port: 8080,
+  host: '127.0.0.1',
+  dataDir: './data',
+  log: 'embedded',
+  brokers: ['127.0.0.1:9092'],
+  role: 'all',
+  partitions: 12,
+  topicPrefix: '',
+  durability: 'full',
+  maxLag: 200_000,
+  bodyLimit: 4 * 1024 * 1024,
+};
+
+const ENV: Record<string, keyof EddyConfig> = {
+  EDDY_PORT: 'port',
+  EDDY_HOST: 'host',
+  EDDY_DATA_DIR: 'dataDir',
+  EDDY_LOG: 'log',
+  EDDY_KAFKA_BROKERS: 'brokers',
+  EDDY_REDIS_URL: 'redis',
+  EDDY_ROLE: 'role',
+  EDDY_API_KEYS: 'apiKeys',
+  EDDY_PARTITIONS: 'partitions',
+  EDDY_TOPIC_PREFIX: 'topicPrefix',
+  EDDY_DURABILITY: 'durability',
+  EDDY_MAX_LAG: 'maxLag',
+};
+
+const FLAGS: Record<string, keyof EddyConfig> = {
+  '--port': 'port',
+  '--host': 'host',
+  '--data-dir': 'dataDir',
+  '--log': 'log',
+  '--brokers': 'brokers',
+  '--redis': 'redis',
+  '--role': 'role',
+  '--partitions': 'partitions',
+  '--durability': 'durability',
+};
+
+const NUMERIC = new Set<keyof EddyConfig>(['port', 'partitions', 'maxLag', 'bodyLimit']);
+
+function coerce(key: keyof EddyConfig, value: string): unknown {
+  if (key === 'brokers') return value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (NUMERIC.has(key) && /^\d+$/.test(value)) return Number(value);
+  return value;
+}
+
+/** Loads and validates the configuration; throws EDDY_CONFIG_INVALID naming each bad path. */
+export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): EddyConfig {
+  const fromFlags: Record<string, unknown> = {};
+  let file = env.EDDY_CONFIG;
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    if (flag === '--config') {
+      file = argv[++i];
+      continue;
+    }
+    const key = FLAGS[flag];
+    if (key === undefined) throw new EddyError('EDDY_CONFIG_INVALID', { message: `unknown option ${flag}`, details: [`${flag}: unknown option`] });
+    const value = argv[++i];
+    if (value === undefined) throw new EddyError('EDDY_CONFIG_INVALID', { message: `${flag} needs a value`, details: [`${flag}: needs a value`] });
+    fromFlags[key] = coerce(key, value);
+  }
+  const fromEnv: Record<string, unknown> = {};
+  for (const [name, key] of Object.entries(ENV)) if (env[name] !== undefined && env[name] !== '') fromEnv[key] = coerce(key, env[name]!);
+  const fromFile = file ? (parseYaml(readFileSync(file, 'utf8')) as Record<string, unknown>) ?? {} : {};
+  const merged = { ...DEFAULTS, ...fromFile, ...fromEnv, ...fromFlags };
+  if (!validate(merged)) {
+    const details = formatErrors(validate.errors);
+    throw new EddyError('EDDY_CONFIG_INVALID', { message: `invalid configuration: ${details.join('; ')}`, details });
+  }
+  return merged as EddyConfig;
+}

@@ -1,0 +1,47 @@
+/**
+ * The in-process feature store: serving reads the processor's own state, with no copy and no
+ * network hop. The embedded default.
+ */
+import type { PersonalizationProcessor } from '../pipeline/personalization-processor.ts';
+import type { CatalogEntry } from './catalog.ts';
+import type { FeatureStore } from './feature-store.ts';
+import type { ItemState } from './item-features.ts';
+import type { ScoredItem } from './popularity-index.ts';
+import type { UserState } from './user-features.ts';
+
+export class InProcessFeatureStore implements FeatureStore {
+  readonly kind = 'in-process' as const;
+
+  constructor(private readonly processor: PersonalizationProcessor) {}
+
+  async user(userId: string): Promise<UserState | undefined> {
+    return this.processor.users.get(userId);
+  }
+
+  async items(ids: readonly string[]): Promise<(ItemState | undefined)[]> {
+    return ids.map((id) => this.processor.items.get(id));
+  }
+
+  async catalog(ids: readonly string[]): Promise<(CatalogEntry | undefined)[]> {
+    return ids.map((id) => this.processor.catalog.get(id));
+  }
+
+  async popular(category: string | undefined, n: number): Promise<readonly ScoredItem[]> {
+    return this.processor.popularity.top(category).slice(0, n);
+  }
+
+  async categories(): Promise<string[]> {
+    return this.processor.popularity.categories();
+  }
+
+  async streamTime(): Promise<number> {
+    return this.processor.stats.streamTime;
+  }
+
+  async activeItems(): Promise<string[]> {
+    const since = this.processor.stats.streamTime - 3600_000;
+    const out: string[] = [];
+    for (const [id, item] of this.processor.items.entries()) if (item.last > since) out.push(id);
+    return out;
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * Prometheus metrics (prom-client), every name prefixed `eddy_`. One registry per instance, so that
+ * tests and several in-process instances never share counters.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly eventsIngested: Counter;
+  readonly eventsRejected: Counter;
+  readonly eventsDuplicate: Counter;
+  readonly eventsProcessed: Counter;
+  readonly deadLettered: Counter;
+  readonly lateEvents: Counter;
+  readonly consumerLag: Gauge<'topic' | 'partition'>;
+  readonly processingFreshness: Histogram;
+  readonly commitDuration: Histogram;
+  readonly servingLatency: Histogram<'route'>;
+  readonly httpRequests: Counter<'route' | 'status'>;
+  readonly overloaded: Counter;
+  readonly featureStoreFallback: Counter;
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    const registers = [this.registry];
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'eddy_' });
+    this.eventsIngested = new Counter({ name: 'eddy_events_ingested_total', help: 'Events accepted by ingest and appended to the log', registers });
+    this.eventsRejected = new Counter({ name: 'eddy_events_rejected_total', help: 'Events rejected by validation (sent to the dead-letter topic)', registers });
+    this.eventsDuplicate = new Counter({ name: 'eddy_events_duplicate_total', help: 'Events whose event_id was seen before (no effect)', registers });
+    this.eventsProcessed = new Counter({ name: 'eddy_events_processed_total', help: 'Records processed and committed by the stream processor', registers });
+    this.deadLettered = new Counter({ name: 'eddy_dead_letter_total', help: 'Records sent to the dead-letter topic by the processor', registers });
+    this.lateEvents = new Counter({ name: 'eddy_late_events_total', help: 'Events later than the watermark allows (side output)', registers });
+    this.consumerLag = new Gauge({ name: 'eddy_consumer_lag', help: 'Records not yet processed, per partition', labelNames: ['topic', 'partition'], registers });
+    this.processingFreshness = new Histogram({
+      name: 'eddy_event_to_feature_seconds',
+      help: 'Time from ingest to the event being reflected in features (committed)',
+      buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.commitDuration = new Histogram({
+      name: 'eddy_commit_duration_seconds',
+      help: 'Duration of a processing commit (state + offsets + outputs)',
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5],
+      registers,
+    });
+    this.servingLatency = new Histogram({
+      name: 'eddy_serving_latency_seconds',
+      help: 'Latency of serving requests, by route',
+      labelNames: ['route'],
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5],
+      registers,
+    });
+    this.httpRequests = new Counter({ name: 'eddy_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'], registers });
+    this.overloaded = new Counter({ name: 'eddy_ingest_overloaded_total', help: 'Ingest requests refused with 503 because processing was behind', registers });
+    this.featureStoreFallback = new Counter({ name: 'eddy_feature_store_fallback_total', help: 'Serving requests answered from the fallback because the feature store failed', registers });
+  }
+}

@@ -1,0 +1,262 @@
+/**
+ * The personalization topology as one processor over co-partitioned topics:
+ *   user_interactions (by user) -> validate, de-duplicate, enrich, user features
+ *                               -> item updates (counts, co-visitation pairs), routed by item
+ *   content_clicks (by item)    -> item windows, popularity, co-visitation rows
+ *   content_catalog (by item)   -> the catalogue
+ * Item updates are applied in place when this instance owns every partition (embedded mode) and
+ * sent through content_clicks otherwise, as a Kafka Streams repartition would.
+ */
+import { enrich } from '../events/enrich.ts';
+import { CONSUMED_TYPES, INTERACTION_WEIGHT, type Interaction } from '../events/interaction.ts';
+import type { EventType, InteractionEvent } from '../events/schema.ts';
+import { validateEvent, validateItem } from '../events/validate.ts';
+import { toCatalogEntry, type CatalogEntry } from '../features/catalog.ts';
+import {
+  addCovisitation,
+  countInteraction,
+  emptyItemState,
+  itemStateCodec,
+  type ItemState,
+} from '../features/item-features.ts';
+import { PopularityIndex } from '../features/popularity-index.ts';
+import {
+  DEFAULT_USER_FEATURES,
+  emptyUserState,
+  segmentsOf,
+  USER_FEATURES,
+  type UserFeatureConfig,
+  type UserState,
+} from '../features/user-features.ts';
+import { partitionFor } from '../log/partitioner.ts';
+import type { LogRecord, TopicPartition } from '../log/types.ts';
+import { halfLifeToLambda } from '../stream/decay.ts';
+import { KeyValueStore } from '../stream/state-store.ts';
+import type { Processor, ProcessorContext } from '../stream/task.ts';
+import { Watermark } from '../stream/watermark.ts';
+import type { TopicNames } from './topics.ts';
+
+/** Tunables of the processing topology. */
+export interface ProcessingConfig {
+  readonly user: UserFeatureConfig;
+  /** How many of the user's previous items an interaction is paired with for co-visitation. */
+  readonly covisHistory: number;
+  /** Neighbours kept per co-visitation row. */
+  readonly covisRowCap: number;
+  /** Half-life of an item's popularity. */
+  readonly popularityHalfLifeMs: number;
+  /** Events older than the watermark by more than this are late (counted, side-output). */
+  readonly allowedLatenessMs: number;
+}
+
+export const DEFAULT_PROCESSING: ProcessingConfig = {
+  user: DEFAULT_USER_FEATURES,
+  covisHistory: 10,
+  covisRowCap: 200,
+  popularityHalfLifeMs: 24 * 3600_000,
+  allowedLatenessMs: 60_000,
+};
+
+/** An update to one item's state, produced by the user side and routed by item. */
+export type ItemUpdate =
+  | { readonly k: 'count'; readonly item: string; readonly type: EventType; readonly ts: number; readonly cat?: string }
+  | { readonly k: 'pair'; readonly item: string; readonly other: string; readonly w: number };
+
+/** Counters the pipeline exports as metrics. */
+export interface ProcessingStats {
+  processed: number;
+  duplicates: number;
+  deadLettered: number;
+  late: number;
+  /** Highest event time seen (stream time). */
+  streamTime: number;
+}
+
+export interface PersonalizationProcessorOptions {
+  readonly topics: TopicNames;
+  readonly partitions: number;
+  readonly config?: ProcessingConfig;
+  /** Apply item updates in place (this instance owns every partition) instead of via the log. */
+  readonly local: boolean;
+  /** Wall clock, for catalogue `addedAt`. */
+  readonly now?: () => number;
+}
+
+export class PersonalizationProcessor implements Processor {
+  readonly users = new KeyValueStore<UserState>('users');
+  readonly items = new KeyValueStore<ItemState>('items', itemStateCodec);
+  readonly catalog = new KeyValueStore<CatalogEntry>('catalog');
+  readonly stores: readonly KeyValueStore<unknown>[];
+  readonly popularity = new PopularityIndex();
+  readonly stats: ProcessingStats = { processed: 0, duplicates: 0, deadLettered: 0, late: 0, streamTime: 0 };
+  readonly watermark: Watermark;
+  private readonly config: ProcessingConfig;
+  private readonly popLambda: number;
+  private readonly now: () => number;
+  /** Observers of each processed interaction (models learn here). */
+  private readonly listeners: ((e: Interaction, before: UserState) => void)[] = [];
+
+  constructor(private readonly options: PersonalizationProcessorOptions) {
+    this.config = options.config ?? DEFAULT_PROCESSING;
+    this.popLambda = halfLifeToLambda(this.config.popularityHalfLifeMs);
+    this.watermark = new Watermark(this.config.allowedLatenessMs);
+    this.now = options.now ?? Date.now;
+    this.stores = [this.users, this.items, this.catalog] as KeyValueStore<unknown>[];
+  }
+
+  /** Calls `listener` for every interaction, after dedup and enrichment, before user state changes. */
+  onInteraction(listener: (e: Interaction, before: UserState) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Rebuilds derived state (the popularity index) after partitions were restored. */
+  onAssigned(_partitions: readonly TopicPartition[]): void {
+    this.popularity.clear();
+    for (const [id, item] of this.items.entries()) {
+      if (Number.isFinite(item.logPop)) this.popularity.offer(id, this.catalog.get(id)?.category, item.logPop);
+    }
+  }
+
+  process(records: readonly LogRecord[], context: ProcessorContext): void {
+    const { topics } = this.options;
+    // The catalogue is a table the events are joined with: apply its changes in a batch first, so
+    // that an item stored before its first events is known when they are enriched.
+    for (const record of records) if (record.topic === topics.catalog) this.processCatalog(record, context);
+    for (const record of records) {
+      if (record.topic === topics.interactions) this.processInteraction(record, context);
+      else if (record.topic === topics.contentClicks) this.processItemRecord(record, context);
+    }
+  }
+
+  private deadLetter(record: LogRecord, errors: readonly string[], context: ProcessorContext): void {
+    this.stats.deadLettered++;
+    context.forward({
+      topic: this.options.topics.deadLetter,
+      key: record.key,
+      value: record.value,
+      headers: { 'eddy-error': errors.join('; '), 'eddy-source': `${record.topic}/${record.partition}/${record.offset}` },
+    });
+  }
+
+  private parse(record: LogRecord, context: ProcessorContext): unknown {
+    try {
+      return JSON.parse(record.value.toString('utf8'));
+    } catch {
+      this.deadLetter(record, ['/: not valid JSON'], context);
+      return undefined;
+    }
+  }
+
+  private processInteraction(record: LogRecord, context: ProcessorContext): void {
+    const raw = this.parse(record, context);
+    if (raw === undefined) return;
+    const checked = validateEvent(raw);
+    if (!checked.ok) return this.deadLetter(record, checked.errors, context);
+    this.applyInteraction(checked.value, record.partition, context);
+  }
+
+  /** Applies one valid event: the user side, then the item updates it causes. */
+  applyInteraction(event: InteractionEvent, partition: number, context: ProcessorContext): void {
+    let user = this.users.get(event.user_id);
+    if (event.event_id !== undefined && user?.ids.includes(event.event_id)) {
+      this.stats.duplicates++;
+      return;
+    }
+    const e = enrich(event, { categoryOf: (id) => this.catalog.get(id)?.category, segmentsOf: () => segmentsOf(user) });
+    this.stats.processed++;
+    this.watermark.observe(e.ts);
+    if (e.ts > this.stats.streamTime) this.stats.streamTime = e.ts;
+    if (user === undefined) user = emptyUserState(e.ts);
+    for (const listener of this.listeners) listener(e, user);
+    if (e.contentId !== undefined && INTERACTION_WEIGHT[e.type] > 0) this.emitItemUpdates(e, user, context);
+    for (const feature of USER_FEATURES) feature.update(user, e, this.config.user);
+    if (e.eventId !== undefined) {
+      user.ids.push(e.eventId);
+      if (user.ids.length > this.config.user.dedupIds) user.ids.shift();
+    }
+    user.n++;
+    this.users.put(e.userId, partition, user);
+  }
+
+  /** Counts for the item, and co-visitation pairs with the user's previous items (both directions). */
+  private emitItemUpdates(e: Interaction, user: UserState, context: ProcessorContext): void {
+    const item = e.contentId!;
+    this.route({ k: 'count', item, type: e.type, ts: e.ts, ...(e.category !== undefined && { cat: e.category }) }, context);
+    const recent = user.recent;
+    const weight = INTERACTION_WEIGHT[e.type];
+    let distance = 0;
+    const seen = new Set<string>([item]);
+    for (let i = recent.length - 1; i >= 0 && distance < this.config.covisHistory; i--) {
+      const [other, , otherWeight] = recent[i];
+      if (seen.has(other)) continue;
+      seen.add(other);
+      distance++;
+      // Nearer neighbours in the sequence say more about each other than distant ones.
+      const w = (Math.sqrt(weight * otherWeight) / distance) * (CONSUMED_TYPES.has(e.type) ? 1 : 0.5);
+      this.route({ k: 'pair', item: other, other: item, w }, context);
+      this.route({ k: 'pair', item, other, w }, context);
+    }
+  }
+
+  private route(update: ItemUpdate, context: ProcessorContext): void {
+    const partition = partitionFor(update.item, this.options.partitions);
+    if (this.options.local) return this.applyItemUpdate(update, partition, context);
+    context.forward({
+      topic: this.options.topics.contentClicks,
+      key: update.item,
+      value: Buffer.from(JSON.stringify(update)),
+      headers: { 'eddy-kind': 'item-update' },
+    });
+  }
+
+  private processItemRecord(record: LogRecord, context: ProcessorContext): void {
+    const raw = this.parse(record, context);
+    if (raw === undefined) return;
+    if (record.headers['eddy-kind'] === 'item-update') return this.applyItemUpdate(raw as ItemUpdate, record.partition, context);
+    // Another producer's event on content_clicks: it counts for the item only.
+    const checked = validateEvent(raw);
+    if (!checked.ok) return this.deadLetter(record, checked.errors, context);
+    const e = checked.value;
+    if (e.content_id === undefined) return this.deadLetter(record, ['/content_id: is required'], context);
+    const category = this.catalog.get(e.content_id)?.category;
+    const ts = typeof e.timestamp === 'number' ? e.timestamp : Date.parse(e.timestamp);
+    this.applyItemUpdate({ k: 'count', item: e.content_id, type: e.event_type, ts, ...(category !== undefined && { cat: category }) }, record.partition, context);
+  }
+
+  /** Applies one item update to the item's state. */
+  applyItemUpdate(update: ItemUpdate, partition: number, context: ProcessorContext): void {
+    const state = this.items.get(update.item) ?? emptyItemState();
+    if (update.k === 'count') {
+      const onTime = countInteraction(state, update.type, update.ts, this.popLambda) && !this.watermark.isLate(update.ts);
+      if (!onTime) {
+        this.stats.late++;
+        context.forward({ topic: this.options.topics.late, key: update.item, value: Buffer.from(JSON.stringify(update)) });
+      }
+      this.popularity.offer(update.item, update.cat ?? this.catalog.get(update.item)?.category, state.logPop);
+    } else {
+      addCovisitation(state, update.other, update.w, this.config.covisRowCap);
+    }
+    this.items.put(update.item, partition, state);
+  }
+
+  private processCatalog(record: LogRecord, context: ProcessorContext): void {
+    const raw = this.parse(record, context);
+    if (raw === undefined) return;
+    const checked = validateItem(raw);
+    if (!checked.ok) return this.deadLetter(record, checked.errors, context);
+    const entry = toCatalogEntry(checked.value, this.now(), this.catalog.get(checked.value.content_id));
+    this.catalog.put(entry.content_id, record.partition, entry);
+    const state = this.items.get(entry.content_id);
+    if (state !== undefined && Number.isFinite(state.logPop)) this.popularity.offer(entry.content_id, entry.category, state.logPop);
+  }
+
+  /** Popularity of an item decayed to stream time, comparable to others' (for scoring). */
+  popularityLogScore(id: string): number {
+    return this.items.get(id)?.logPop ?? Number.NEGATIVE_INFINITY;
+  }
+
+  /** Forward-decay lambda, so that callers can convert log scores to counts at a time. */
+  get popularityLambda(): number {
+    return this.popLambda;
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * The HTTP API of API.md on Fastify. Routes are thin: they parse, authorize and call the instance.
+ */
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { EddyError } from '../errors.ts';
+import { itemFeatureValues } from '../features/item-features.ts';
+import { USER_FEATURES } from '../features/user-features.ts';
+import type { Instance } from '../pipeline/instance.ts';
+import { DEFAULT_PROCESSING } from '../pipeline/personalization-processor.ts';
+import { authorize, type Scope } from './auth.ts';
+import { openApiDocument } from './openapi.ts';
+
+export interface AppOptions {
+  readonly instance: Instance;
+  readonly apiKeys?: ReadonlyMap<string, ReadonlySet<Scope>>;
+  /** Largest request body in bytes. Default 4 MiB. */
+  readonly bodyLimit?: number;
+  readonly logger?: boolean;
+}
+
+const WINDOWS: Record<string, number> = { '10m': 10 * 60_000, '1h': 3600_000 };
+
+function intParam(value: unknown, name: string, min: number, max: number, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new EddyError('EDDY_INVALID_QUERY', { details: [`/${name}: must be an integer from ${min} to ${max}`] });
+  }
+  return n;
+}
+
+/** Builds the Fastify app (not listening: the CLI listens, tests use `inject`). */
+export function buildApp(options: AppOptions): FastifyInstance {
+  const { instance } = options;
+  const keys = options.apiKeys ?? new Map();
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024 });
+  const { metrics } = instance;
+  const dashboard = readFileSync(new URL('../../web/index.html', import.meta.url), 'utf8');
+
+  app.addContentTypeParser('application/x-ndjson', { parseAs: 'string' }, (_req, body, done) => {
+    const lines = (body as string).split('\n').filter((l) => l.trim() !== '');
+    const out: unknown[] = [];
+    for (let i = 0; i < lines.length; i++) {
+      try {
+        out.push(JSON.parse(lines[i]));
+      } catch {
+        // Keep the line's place so that its index is reported; validation rejects it.
+        out.push({ __unparseable: lines[i].slice(0, 100) });
+      }
+    }
+    done(null, out);
+  });
+
+  const guard = (scope: Scope) => async (request: FastifyRequest) => authorize(keys, request.headers.authorization, scope);
+
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    if (error instanceof EddyError) {
+      if (error.retryAfterSec !== undefined) reply.header('Retry-After', String(error.retryAfterSec));
+      return reply.status(error.status).send({ error: error.message, code: error.code, details: error.details });
+    }
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.status(413).send({ error: 'the request body is too large', code: 'EDDY_BODY_TOO_LARGE', details: [] });
+    if (error.statusCode !== undefined && error.statusCode < 500) {
+      return reply.status(error.statusCode).send({ error: error.message, code: 'EDDY_INVALID_BODY', details: [] });
+    }
+    request.log.error(error);
+    return reply.status(500).send({ error: 'internal error', code: 'EDDY_INTERNAL', details: [] });
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unknown';
+    metrics.httpRequests.inc({ route, status: String(reply.statusCode) });
+    if (route.startsWith('/v1/') && request.method === 'GET') metrics.servingLatency.observe({ route }, reply.elapsedTime / 1000);
+  });
+
+  app.post('/v1/events', { onRequest: guard('write') }, async (request, reply) => {
+    const body = request.body;
+    const batch = Array.isArray(body) ? body : [body];
+    const result = await instance.ingest.events(batch);
+    metrics.eventsIngested.inc(result.accepted);
+    metrics.eventsDuplicate.inc(result.duplicates);
+    metrics.eventsRejected.inc(result.rejected.length);
+    const status = result.accepted === 0 && result.duplicates === 0 ? 400 : 202;
+    return reply.status(status).send(result);
+  });
+
+  app.put<{ Params: { content_id: string } }>('/v1/items/:content_id', { onRequest: guard('write') }, async (request) => {
+    const body = request.body as Record<string, unknown> | null;
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      throw new EddyError('EDDY_INVALID_ITEM', { details: ['/: must be a JSON object'] });
+    }
+    await instance.ingest.items([{ ...body, content_id: request.params.content_id }]);
+    return { content_id: request.params.content_id, stored: true };
+  });
+
+  app.post('/v1/items', { onRequest: guard('write') }, async (request, reply) => {
+    const batch = Array.isArray(request.body) ? request.body : [request.body];
+    const stored = await instance.ingest.items(batch);
+    return reply.status(202).send({ stored });
+  });
+
+  app.get<{ Querystring: Record<string, string | undefined> }>('/v1/recommendations', { onRequest: guard('read') }, async (request) => {
+    const q = request.query;
+    if (!q.user_id) throw new EddyError('EDDY_INVALID_QUERY', { details: ['/user_id: is required'] });
+    const k = intParam(q.k, 'k', 1, 200, 10);
+    const exclude = q.exclude ? new Set(q.exclude.split(',').filter((s) => s !== '')) : undefined;
+    const items = await instance.recommender.recommend({ userId: q.user_id, k, sessionId: q.session_id, exclude, category: q.category });
+    return { user_id: q.user_id, request_id: randomUUID(), items, generated_at: new Date().toISOString() };
+  });
+
+  app.get<{ Querystring: Record<string, string | undefined> }>('/v1/trending', { onRequest: guard('read') }, async (request) => {
+    const window = request.query.window ?? '10m';
+    const span = WINDOWS[window];
+    if (span === undefined) throw new EddyError('EDDY_INVALID_QUERY', { details: [`/window: must be one of ${Object.keys(WINDOWS).join(', ')}`] });
+    const k = intParam(request.query.k, 'k', 1, 200, 10);
+    const store = instance.featureStore;
+    const [now, ids] = await Promise.all([store.streamTime(), store.activeItems()]);
+    const states = await store.items(ids);
+    const items = ids
+      .map((id, i) => ({ content_id: id, count: span === WINDOWS['10m'] ? states[i]!.activity10m.sum(now) : states[i]!.activity1h.sum(now) }))
+      .filter((x) => x.count > 0)
+      .sort((a, b) => b.count - a.count || (a.content_id < b.content_id ? -1 : 1))
+      .slice(0, k);
+    return { window, items };
+  });
+
+  app.get<{ Params: { content_id: string }; Querystring: Record<string, string | undefined> }>(
+    '/v1/items/:content_id/similar',
+    { onRequest: guard('read') },
+    async (request) => {
+      const k = intParam(request.query.k, 'k', 1, 200, 10);
+      const id = request.params.content_id;
+      const [[state], [entry]] = await Promise.all([instance.featureStore.items([id]), instance.featureStore.catalog([id])]);
+      const row = Object.entries(state?.covis ?? {}).sort((a, b) => b[1] - a[1]);
+      const best = row[0]?.[1] ?? 1;
+      const items: { content_id: string; score: number; category?: string; reasons: string[] }[] = row
+        .slice(0, k)
+        .map(([cid, v]) => ({ content_id: cid, score: Math.round((v / best) * 1e4) / 1e4, reasons: ['co_visitation'] }));
+      if (items.length < k && entry?.category !== undefined) {
+        // Too few co-visits yet: fill with the category's popular items.
+        const taken = new Set([id, ...items.map((i) => i.content_id)]);
+        for (const p of await instance.featureStore.popular(entry.category, k * 2)) {
+          if (items.length >= k) break;
+          if (!taken.has(p.id)) items.push({ content_id: p.id, score: 0, reasons: ['category_popular'] });
+        }
+      }
+      const entries = await instance.featureStore.catalog(items.map((i) => i.content_id));
+      items.forEach((item, i) => {
+        if (entries[i]?.category !== undefined) item.category = entries[i]!.category;
+      });
+      return { content_id: id, request_id: randomUUID(), items, generated_at: new Date().toISOString() };
+    },
+  );
+
+  app.get<{ Params: { user_id: string } }>('/v1/users/:user_id/features', { onRequest: guard('read') }, async (request) => {
+    const [user, now] = await Promise.all([instance.featureStore.user(request.params.user_id), instance.featureStore.streamTime()]);
+    if (user === undefined) throw new EddyError('EDDY_NOT_FOUND', { message: `no events for user ${request.params.user_id}` });
+    const values: Record<string, unknown> = { user_id: request.params.user_id };
+    for (const f of USER_FEATURES) values[f.name] = f.value(user, now, DEFAULT_PROCESSING.user);
+    values.interactions_total = user.n;
+    return values;
+  });
+
+  app.get<{ Params: { content_id: string } }>('/v1/items/:content_id/features', { onRequest: guard('read') }, async (request) => {
+    const id = request.params.content_id;
+    const [[state], [entry], now] = await Promise.all([
+      instance.featureStore.items([id]),
+      instance.featureStore.catalog([id]),
+      instance.featureStore.streamTime(),
+    ]);
+    if (state === undefined && entry === undefined) throw new EddyError('EDDY_NOT_FOUND', { message: `unknown item ${id}` });
+    return { content_id: id, ...(entry?.category !== undefined && { category: entry.category }), ...(state ? itemFeatureValues(state, now) : {}) };
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    for (const l of await instance.lagByPartition()) metrics.consumerLag.set({ topic: l.topic, partition: String(l.partition) }, l.lag);
+    reply.header('content-type', metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply: FastifyReply) => {
+    if (!instance.ready()) return reply.status(503).send({ status: 'not ready' });
+    return { status: 'ready', lag: instance.lag() };
+  });
+  app.get('/openapi.json', async () => openApiDocument());
+  app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(dashboard));
+  return app;
+}

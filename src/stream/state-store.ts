@@ -1,0 +1,98 @@
+/**
+ * A keyed state store held in memory, with its changes tracked per commit. The task that owns it
+ * hands the changes to `Consumer.commit` together with the consumed offsets, which makes them part
+ * of the same transaction (embedded) or changelog (Kafka): the Kafka Streams "logged store" idea.
+ */
+import type { StateWrite } from '../log/types.ts';
+
+/** Encodes state values for changelogs and snapshots. */
+export interface Codec<V> {
+  encode(value: V): Buffer;
+  decode(bytes: Buffer): V;
+}
+
+/** JSON codec; values with typed arrays or classes provide their own `toJSON`/reviver in the feature. */
+export function jsonCodec<V>(): Codec<V> {
+  return {
+    encode: (value) => Buffer.from(JSON.stringify(value)),
+    decode: (bytes) => JSON.parse(bytes.toString('utf8')) as V,
+  };
+}
+
+/** Called after each commit with the keys that changed, so a feature store can publish them. */
+export type ChangeListener<V> = (changes: ReadonlyMap<string, V | undefined>) => void;
+
+export class KeyValueStore<V> {
+  private readonly data = new Map<string, V>();
+  /** key -> partition of the keys changed since the last drain. */
+  private readonly dirty = new Map<string, number>();
+  private readonly partitionOfKey = new Map<string, number>();
+
+  constructor(
+    readonly name: string,
+    private readonly codec: Codec<V> = jsonCodec<V>(),
+  ) {}
+
+  get(key: string): V | undefined {
+    return this.data.get(key);
+  }
+
+  has(key: string): boolean {
+    return this.data.has(key);
+  }
+
+  /** Stores a value (mutating a value in place also needs a `put`, to mark it changed). */
+  put(key: string, partition: number, value: V): void {
+    this.data.set(key, value);
+    this.dirty.set(key, partition);
+    this.partitionOfKey.set(key, partition);
+  }
+
+  delete(key: string, partition: number): void {
+    if (!this.data.delete(key)) return;
+    this.dirty.set(key, partition);
+    this.partitionOfKey.delete(key);
+  }
+
+  get size(): number {
+    return this.data.size;
+  }
+
+  entries(): IterableIterator<[string, V]> {
+    return this.data.entries();
+  }
+
+  /** Changes since the last call, encoded for the commit; clears the change set. */
+  drainWrites(): { writes: StateWrite[]; changed: Map<string, V | undefined> } {
+    const writes: StateWrite[] = [];
+    const changed = new Map<string, V | undefined>();
+    for (const [key, partition] of this.dirty) {
+      const value = this.data.get(key);
+      changed.set(key, value);
+      writes.push({ store: this.name, partition, key, value: value === undefined ? null : this.codec.encode(value) });
+    }
+    this.dirty.clear();
+    return { writes, changed };
+  }
+
+  /** Drops uncommitted changes' bookkeeping (after a failed commit the task restores from the log). */
+  clearDirty(): void {
+    this.dirty.clear();
+  }
+
+  /** Loads one persisted entry (restore). */
+  restoreEntry(key: string, partition: number, bytes: Buffer): void {
+    this.data.set(key, this.codec.decode(bytes));
+    this.partitionOfKey.set(key, partition);
+  }
+
+  /** Forgets every key of the given partitions (they were revoked: another member owns them now). */
+  dropPartitions(partitions: ReadonlySet<number>): void {
+    for (const [key, p] of this.partitionOfKey) {
+      if (!partitions.has(p)) continue;
+      this.data.delete(key);
+      this.partitionOfKey.delete(key);
+      this.dirty.delete(key);
+    }
+  }
+}

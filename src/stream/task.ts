@@ -1,0 +1,148 @@
+/**
+ * A stream task: the loop that polls a batch, lets the processor turn it into state changes and
+ * outputs, and commits all of it with the consumed offsets in one transaction. It restores state
+ * when partitions are assigned and forgets it when they are revoked.
+ */
+import type { AppendRecord, Consumer, Log, LogRecord, PartitionOffset, StateWrite, TopicPartition } from '../log/types.ts';
+import type { KeyValueStore } from './state-store.ts';
+
+/** What a processor may do besides changing its stores. */
+export interface ProcessorContext {
+  /** Sends a record to a topic; it is written in the same commit as the batch. */
+  forward(record: AppendRecord): void;
+}
+
+/** The processing logic of a task. Only `process` is required. */
+export interface Processor {
+  /** Stores this processor writes; the task restores, commits and drops them. */
+  readonly stores: readonly KeyValueStore<unknown>[];
+  /** Processes one batch of records (in offset order per partition). */
+  process(records: readonly LogRecord[], context: ProcessorContext): void;
+  /** Called once per loop turn after `process`, e.g. to refresh aggregates on stream time. */
+  punctuate?(context: ProcessorContext): void;
+  /** Called after partitions were assigned and their state restored. */
+  onAssigned?(partitions: readonly TopicPartition[]): void;
+}
+
+/** Told after every successful commit. */
+export interface CommitInfo {
+  readonly records: readonly LogRecord[];
+  readonly changes: ReadonlyMap<string, ReadonlyMap<string, unknown>>;
+  readonly commitMs: number;
+}
+
+export interface StreamTaskOptions {
+  readonly log: Log;
+  readonly group: string;
+  readonly topics: readonly string[];
+  readonly processor: Processor;
+  /** Largest batch per commit. Larger batches amortise the commit; smaller ones cut latency. */
+  readonly maxBatch?: number;
+  /** How long a poll waits for records before the loop turns anyway. */
+  readonly pollWaitMs?: number;
+  readonly memberId?: string;
+  readonly onCommitted?: (info: CommitInfo) => void;
+  readonly onError?: (error: unknown) => void;
+}
+
+export class StreamTask {
+  private consumer: Consumer | undefined;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private readonly maxBatch: number;
+  private readonly pollWaitMs: number;
+  /** Records processed since start (for metrics and tests). */
+  processed = 0;
+
+  constructor(private readonly options: StreamTaskOptions) {
+    this.maxBatch = options.maxBatch ?? 5000;
+    this.pollWaitMs = options.pollWaitMs ?? 200;
+  }
+
+  /** Joins the group, restores state and starts the loop. */
+  async start(): Promise<void> {
+    const { processor } = this.options;
+    this.consumer = await this.options.log.subscribe({
+      group: this.options.group,
+      topics: this.options.topics,
+      memberId: this.options.memberId,
+      listener: {
+        onAssigned: async (tps, consumer) => {
+          const partitions = [...new Set(tps.map((tp) => tp.partition))];
+          for (const store of processor.stores) {
+            for (const p of partitions) {
+              await consumer.restore(store.name, [p], (key, value) => store.restoreEntry(key, p, value));
+            }
+          }
+          processor.onAssigned?.(tps);
+        },
+        onRevoked: (tps) => {
+          const partitions = new Set(tps.map((tp) => tp.partition));
+          for (const store of processor.stores) store.dropPartitions(partitions);
+        },
+      },
+    });
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        const records = await this.consumer!.poll(this.maxBatch, this.pollWaitMs);
+        if (!this.running) break;
+        await this.processBatch(records);
+      } catch (error) {
+        this.running = false;
+        if (this.options.onError) this.options.onError(error);
+        else throw error;
+      }
+      // Let the HTTP server and appends in between batches (the processor runs on the same thread).
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  private async processBatch(records: LogRecord[]): Promise<void> {
+    const outputs: AppendRecord[] = [];
+    const context: ProcessorContext = { forward: (r) => outputs.push(r) };
+    const { processor } = this.options;
+    if (records.length > 0) processor.process(records, context);
+    processor.punctuate?.(context);
+    const state: StateWrite[] = [];
+    const changes = new Map<string, ReadonlyMap<string, unknown>>();
+    for (const store of processor.stores) {
+      const drained = store.drainWrites();
+      if (drained.writes.length === 0) continue;
+      for (const w of drained.writes) state.push(w);
+      changes.set(store.name, drained.changed);
+    }
+    if (records.length === 0 && state.length === 0 && outputs.length === 0) return;
+    const started = performance.now();
+    await this.consumer!.commit({ offsets: nextOffsets(records), outputs, state });
+    this.processed += records.length;
+    this.options.onCommitted?.({ records, changes, commitMs: performance.now() - started });
+  }
+
+  /** Lag of this task's partitions. */
+  async lag() {
+    return this.consumer ? this.consumer.lag() : [];
+  }
+
+  get assignment(): readonly TopicPartition[] {
+    return this.consumer?.assignment() ?? [];
+  }
+
+  /** Stops after the batch in flight is committed, and leaves the group. */
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop?.catch(() => undefined);
+    await this.consumer?.close();
+  }
+}
+
+/** The offset to resume from for each partition in a batch: last offset + 1. */
+export function nextOffsets(records: readonly LogRecord[]): PartitionOffset[] {
+  const last = new Map<string, PartitionOffset>();
+  for (const r of records) last.set(`${r.topic}/${r.partition}`, { topic: r.topic, partition: r.partition, offset: r.offset + 1 });
+  return [...last.values()];
+}
