@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { diversify, Recommender } from '../../src/serving/recommender.ts';
+import type { FeatureStore } from '../../src/features/feature-store.ts';
+import { emptyItemState } from '../../src/features/item-features.ts';
+import { DEFAULT_USER_FEATURES, emptyUserState } from '../../src/features/user-features.ts';
+import type { CatalogEntry } from '../../src/features/catalog.ts';
+
+test('diversify caps a category at its share while others qualify', () => {
+  const ranked = [...'aaaaaaaaab'].map((c, i) => ({ id: i, category: c })).concat([{ id: 10, category: 'c' }]);
+  const out = diversify(ranked, 10, 0.7);
+  assert.equal(out.filter((x) => x.category === 'a').length, 8, 'seven, then one more only because b and c ran out');
+  assert.equal(out.length, 10);
+  assert.deepEqual(out.slice(7).map((x) => x.category), ['b', 'c', 'a']);
+});
+
+test('diversify fills with the capped category when nothing else qualifies', () => {
+  const ranked = Array.from({ length: 12 }, (_, i) => ({ id: i, category: 'a' }));
+  assert.equal(diversify(ranked, 10, 0.7).length, 10);
+});
+
+function storeWith(parts: { user?: ReturnType<typeof emptyUserState>; covis?: Record<string, Record<string, number>>; popular: string[]; catalog: Record<string, string> }): FeatureStore {
+  const items = new Map<string, ReturnType<typeof emptyItemState>>();
+  for (const [id, row] of Object.entries(parts.covis ?? {})) {
+    const s = emptyItemState();
+    s.covis = row;
+    items.set(id, s);
+  }
+  return {
+    kind: 'in-process',
+    user: async () => parts.user,
+    items: async (ids) => ids.map((id) => items.get(id)),
+    catalog: async (ids) => ids.map((id): CatalogEntry | undefined => (parts.catalog[id] ? { content_id: id, category: parts.catalog[id], addedAt: 0 } : undefined)),
+    popular: async (category, n) =>
+      parts.popular.filter((id) => category === undefined || parts.catalog[id] === category).slice(0, n).map((id, i) => ({ id, logScore: -i })),
+    categories: async () => [...new Set(Object.values(parts.catalog))],
+    streamTime: async () => 1000,
+    activeItems: async () => [],
+  };
+}
+
+test('the blend ranks co-visited neighbours of recent items above merely popular ones, with reasons', async () => {
+  const user = emptyUserState(0);
+  user.recent.push(['a', 900, 2, 'x']);
+  user.seen.push('a');
+  user.aff = { x: { value: 2, ts: 900 } };
+  const store = storeWith({
+    user,
+    covis: { a: { b: 5, c: 1 } },
+    popular: ['p1', 'p2', 'c', 'b', 'a'],
+    catalog: { a: 'x', b: 'x', c: 'y', p1: 'y', p2: 'y' },
+  });
+  const out = await new Recommender(store, undefined, DEFAULT_USER_FEATURES).recommend({ userId: 'u', k: 4 });
+  assert.equal(out[0].content_id, 'b');
+  assert.ok(out[0].reasons.includes('co_visitation'));
+  assert.ok(!out.some((i) => i.content_id === 'a'), 'a consumed item is never recommended');
+  assert.ok(out.every((i, j) => j === 0 || out[j - 1].score >= i.score), 'sorted by score');
+});
+
+test('exclude and category filters apply; a cold user gets trending', async () => {
+  const store = storeWith({ popular: ['p1', 'p2', 'p3'], catalog: { p1: 'y', p2: 'z', p3: 'y' } });
+  const r = new Recommender(store, undefined, DEFAULT_USER_FEATURES);
+  const cold = await r.recommend({ userId: 'new', k: 3, exclude: new Set(['p1']) });
+  assert.deepEqual(cold.map((i) => i.content_id), ['p2', 'p3']);
+  assert.ok(cold.every((i) => i.reasons.includes('trending')));
+  const onlyY = await r.recommend({ userId: 'new', k: 3, category: 'y' });
+  assert.deepEqual(onlyY.map((i) => i.content_id), ['p1', 'p3']);
+});
