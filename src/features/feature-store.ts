@@ -4,7 +4,7 @@
  * test/features/feature-store.contract.ts runs one contract test against both.
  */
 import type { CatalogEntry } from './catalog.ts';
-import type { ItemState } from './item-features.ts';
+import type { CovisRow, ItemState } from './item-features.ts';
 import type { ScoredItem } from './popularity-index.ts';
 import type { UserState } from './user-features.ts';
 
@@ -13,6 +13,8 @@ export interface FeatureStore {
   user(userId: string): Promise<UserState | undefined>;
   /** Batch read: one round trip for all the items a request needs. */
   items(ids: readonly string[]): Promise<(ItemState | undefined)[]>;
+  /** Co-visitation rows of items (batch read). */
+  covis(ids: readonly string[]): Promise<(CovisRow | undefined)[]>;
   catalog(ids: readonly string[]): Promise<(CatalogEntry | undefined)[]>;
   /** The most popular items (forward-decayed), overall or in one category, best first. */
   popular(category: string | undefined, n: number): Promise<readonly ScoredItem[]>;

@@ -5,7 +5,7 @@
 import type { PersonalizationProcessor } from '../pipeline/personalization-processor.ts';
 import type { CatalogEntry } from './catalog.ts';
 import type { FeatureStore } from './feature-store.ts';
-import type { ItemState } from './item-features.ts';
+import type { CovisRow, ItemState } from './item-features.ts';
 import type { ScoredItem } from './popularity-index.ts';
 import type { UserState } from './user-features.ts';
 
@@ -20,6 +20,10 @@ export class InProcessFeatureStore implements FeatureStore {
 
   async items(ids: readonly string[]): Promise<(ItemState | undefined)[]> {
     return ids.map((id) => this.processor.items.get(id));
+  }
+
+  async covis(ids: readonly string[]): Promise<(CovisRow | undefined)[]> {
+    return ids.map((id) => this.processor.covis.get(id));
   }
 
   async catalog(ids: readonly string[]): Promise<(CatalogEntry | undefined)[]> {

@@ -1,8 +1,9 @@
 /**
  * Item-side features: sliding-window counts (clicks and views in the last 10 minutes, activity in
- * the last 10 minutes and hour, CTR over the last hour), forward-decayed popularity and the item's
- * co-visitation row. One state record per item, updated by the item processor.
+ * the last 10 minutes and hour, CTR over the last hour) and forward-decayed popularity, one record
+ * per item; and the item's co-visitation row, a separate record (it changes with other items).
  */
+import avro from 'avsc';
 import { INTERACTION_WEIGHT } from '../events/interaction.ts';
 import type { EventType } from '../events/schema.ts';
 import { BucketedRing, type RingJSON, type RingSpec } from '../stream/bucketed-ring.ts';
@@ -24,10 +25,10 @@ export interface ItemState {
   /** All-time interaction count. */
   total: number;
   last: number;
-  /** Co-visitation row: neighbour -> weight. */
-  covis: Record<string, number>;
-  covisSize: number;
 }
+
+/** Co-visitation row of an item: neighbour -> weight. */
+export type CovisRow = Map<string, number>;
 
 export function emptyItemState(): ItemState {
   return {
@@ -40,8 +41,6 @@ export function emptyItemState(): ItemState {
     logPop: Number.NEGATIVE_INFINITY,
     total: 0,
     last: 0,
-    covis: {},
-    covisSize: 0,
   };
 }
 
@@ -73,18 +72,38 @@ export function logAddExp(a: number, b: number): number {
   return m + Math.log(Math.exp(a - m) + Math.exp(b - m));
 }
 
-/** Adds weight to a co-visitation row, pruning the weakest neighbours past `cap`. */
-export function addCovisitation(item: ItemState, neighbour: string, weight: number, cap: number): void {
-  const row = item.covis;
-  if (row[neighbour] === undefined) item.covisSize++;
-  row[neighbour] = (row[neighbour] ?? 0) + weight;
-  // Prune in bulk (to 3/4 of cap) so that the sort is paid rarely, not on every insert.
-  if (item.covisSize > cap) {
-    const kept = Object.entries(row).sort((a, b) => b[1] - a[1]).slice(0, Math.floor((cap * 3) / 4));
-    item.covis = Object.fromEntries(kept);
-    item.covisSize = kept.length;
+/**
+ * Adds weight to a co-visitation row. A row may grow to twice `cap` before it is cut back to the
+ * `cap` strongest neighbours, so that the sort is paid once per `cap` new neighbours, not per insert.
+ */
+export function addCovisitation(row: CovisRow, neighbour: string, weight: number, cap: number): void {
+  row.set(neighbour, (row.get(neighbour) ?? 0) + weight);
+  if (row.size > 2 * cap) {
+    const kept = [...row].sort((a, b) => b[1] - a[1]).slice(0, cap);
+    row.clear();
+    for (const [k, v] of kept) row.set(k, v);
   }
 }
+
+const covisType = avro.Type.forSchema({
+  type: 'record',
+  name: 'CovisRow',
+  fields: [
+    { name: 'ids', type: { type: 'array', items: 'string' } },
+    { name: 'weights', type: { type: 'array', items: 'float' } },
+  ],
+});
+
+/** Codec for co-visitation rows (Avro: they are the largest values eddy commits). */
+export const covisRowCodec: Codec<CovisRow> = {
+  encode: (row) => covisType.toBuffer({ ids: [...row.keys()], weights: [...row.values()] }),
+  decode(bytes) {
+    const { ids, weights } = covisType.fromBuffer(bytes) as { ids: string[]; weights: number[] };
+    const row: CovisRow = new Map();
+    for (let i = 0; i < ids.length; i++) row.set(ids[i], weights[i]);
+    return row;
+  },
+};
 
 /** The item features reported by `GET /v1/items/:id/features`, at stream time `now`. */
 export function itemFeatureValues(item: ItemState, now: number) {
@@ -104,7 +123,7 @@ export function itemFeatureValues(item: ItemState, now: number) {
   };
 }
 
-type ItemJSON = Omit<ItemState, 'clicks10m' | 'views10m' | 'clicks1h' | 'views1h' | 'activity10m' | 'activity1h' | 'logPop'> & {
+type ItemJSON = Pick<ItemState, 'total' | 'last'> & {
   rings: RingJSON[];
   logPop: number | null;
 };
@@ -119,8 +138,6 @@ export const itemStateCodec: Codec<ItemState> = {
       logPop: Number.isFinite(item.logPop) ? item.logPop : null,
       total: item.total,
       last: item.last,
-      covis: item.covis,
-      covisSize: item.covisSize,
     };
     return Buffer.from(JSON.stringify(json));
   },
@@ -131,8 +148,6 @@ export const itemStateCodec: Codec<ItemState> = {
     state.logPop = json.logPop ?? Number.NEGATIVE_INFINITY;
     state.total = json.total;
     state.last = json.last;
-    state.covis = json.covis;
-    state.covisSize = json.covisSize;
     return state;
   },
 };

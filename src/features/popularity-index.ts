@@ -12,33 +12,54 @@ export interface ScoredItem {
   readonly logScore: number;
 }
 
-/** A bounded top list of items whose scores only increase. */
+/**
+ * A bounded top list of items whose scores only increase. Offers are O(1) unless the weakest member
+ * is replaced (O(capacity)); the sorted view is built on read, and only after a change.
+ */
 class TopList {
-  private items: ScoredItem[] = [];
-  private readonly index = new Map<string, number>();
+  private readonly scores = new Map<string, number>();
+  private minId: string | undefined;
+  private minScore = Number.POSITIVE_INFINITY;
+  private sorted: ScoredItem[] | undefined;
 
   constructor(private readonly capacity: number) {}
 
   offer(id: string, logScore: number): void {
-    const at = this.index.get(id);
-    if (at === undefined && this.items.length >= this.capacity && logScore <= this.items[this.items.length - 1].logScore) return;
-    if (at !== undefined) this.items.splice(at, 1);
-    else if (this.items.length >= this.capacity) this.items.pop();
-    // Insertion by binary search: the list is sorted by descending score.
-    let lo = 0;
-    let hi = this.items.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.items[mid].logScore >= logScore) lo = mid + 1;
-      else hi = mid;
+    const current = this.scores.get(id);
+    if (current !== undefined) {
+      if (logScore === current) return;
+      this.scores.set(id, logScore);
+      if (id === this.minId) this.findMin();
+    } else if (this.scores.size < this.capacity) {
+      this.scores.set(id, logScore);
+      if (logScore < this.minScore) {
+        this.minScore = logScore;
+        this.minId = id;
+      }
+    } else {
+      if (logScore <= this.minScore) return;
+      this.scores.delete(this.minId!);
+      this.scores.set(id, logScore);
+      this.findMin();
     }
-    this.items.splice(lo, 0, { id, logScore });
-    this.index.clear();
-    this.items.forEach((item, i) => this.index.set(item.id, i));
+    this.sorted = undefined;
+  }
+
+  private findMin(): void {
+    this.minScore = Number.POSITIVE_INFINITY;
+    for (const [id, s] of this.scores) {
+      if (s < this.minScore) {
+        this.minScore = s;
+        this.minId = id;
+      }
+    }
   }
 
   top(): readonly ScoredItem[] {
-    return this.items;
+    if (this.sorted === undefined) {
+      this.sorted = [...this.scores].map(([id, logScore]) => ({ id, logScore })).sort((a, b) => b.logScore - a.logScore || (a.id < b.id ? -1 : 1));
+    }
+    return this.sorted;
   }
 }
 

@@ -17,6 +17,8 @@ import {
   countInteraction,
   emptyItemState,
   itemStateCodec,
+  covisRowCodec,
+  type CovisRow,
   type ItemState,
 } from '../features/item-features.ts';
 import { PopularityIndex } from '../features/popularity-index.ts';
@@ -41,7 +43,7 @@ export interface ProcessingConfig {
   readonly user: UserFeatureConfig;
   /** How many of the user's previous items an interaction is paired with for co-visitation. */
   readonly covisHistory: number;
-  /** Neighbours kept per co-visitation row. */
+  /** Neighbours kept per co-visitation row (it may hold up to twice as many between prunes). */
   readonly covisRowCap: number;
   /** Half-life of an item's popularity. */
   readonly popularityHalfLifeMs: number;
@@ -52,7 +54,7 @@ export interface ProcessingConfig {
 export const DEFAULT_PROCESSING: ProcessingConfig = {
   user: DEFAULT_USER_FEATURES,
   covisHistory: 10,
-  covisRowCap: 200,
+  covisRowCap: 100,
   popularityHalfLifeMs: 24 * 3600_000,
   allowedLatenessMs: 60_000,
 };
@@ -85,6 +87,7 @@ export interface PersonalizationProcessorOptions {
 export class PersonalizationProcessor implements Processor {
   readonly users = new KeyValueStore<UserState>('users');
   readonly items = new KeyValueStore<ItemState>('items', itemStateCodec);
+  readonly covis = new KeyValueStore<CovisRow>('covis', covisRowCodec);
   readonly catalog = new KeyValueStore<CatalogEntry>('catalog');
   readonly stores: readonly KeyValueStore<unknown>[];
   readonly popularity = new PopularityIndex();
@@ -101,7 +104,7 @@ export class PersonalizationProcessor implements Processor {
     this.popLambda = halfLifeToLambda(this.config.popularityHalfLifeMs);
     this.watermark = new Watermark(this.config.allowedLatenessMs);
     this.now = options.now ?? Date.now;
-    this.stores = [this.users, this.items, this.catalog] as KeyValueStore<unknown>[];
+    this.stores = [this.users, this.items, this.covis, this.catalog] as KeyValueStore<unknown>[];
   }
 
   /** Calls `listener` for every interaction, after dedup and enrichment, before user state changes. */
@@ -225,17 +228,19 @@ export class PersonalizationProcessor implements Processor {
 
   /** Applies one item update to the item's state. */
   applyItemUpdate(update: ItemUpdate, partition: number, context: ProcessorContext): void {
-    const state = this.items.get(update.item) ?? emptyItemState();
-    if (update.k === 'count') {
-      const onTime = countInteraction(state, update.type, update.ts, this.popLambda) && !this.watermark.isLate(update.ts);
-      if (!onTime) {
-        this.stats.late++;
-        context.forward({ topic: this.options.topics.late, key: update.item, value: Buffer.from(JSON.stringify(update)) });
-      }
-      this.popularity.offer(update.item, update.cat ?? this.catalog.get(update.item)?.category, state.logPop);
-    } else {
-      addCovisitation(state, update.other, update.w, this.config.covisRowCap);
+    if (update.k === 'pair') {
+      const row = this.covis.get(update.item) ?? new Map<string, number>();
+      addCovisitation(row, update.other, update.w, this.config.covisRowCap);
+      this.covis.put(update.item, partition, row);
+      return;
     }
+    const state = this.items.get(update.item) ?? emptyItemState();
+    const onTime = countInteraction(state, update.type, update.ts, this.popLambda) && !this.watermark.isLate(update.ts);
+    if (!onTime) {
+      this.stats.late++;
+      context.forward({ topic: this.options.topics.late, key: update.item, value: Buffer.from(JSON.stringify(update)) });
+    }
+    this.popularity.offer(update.item, update.cat ?? this.catalog.get(update.item)?.category, state.logPop);
     this.items.put(update.item, partition, state);
   }
 

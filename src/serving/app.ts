@@ -131,8 +131,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     async (request) => {
       const k = intParam(request.query.k, 'k', 1, 200, 10);
       const id = request.params.content_id;
-      const [[state], [entry]] = await Promise.all([instance.featureStore.items([id]), instance.featureStore.catalog([id])]);
-      const row = Object.entries(state?.covis ?? {}).sort((a, b) => b[1] - a[1]);
+      const [[covis], [entry]] = await Promise.all([instance.featureStore.covis([id]), instance.featureStore.catalog([id])]);
+      const row = [...(covis ?? [])].sort((a, b) => b[1] - a[1]);
       const best = row[0]?.[1] ?? 1;
       const items: { content_id: string; score: number; category?: string; reasons: string[] }[] = row
         .slice(0, k)

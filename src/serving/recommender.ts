@@ -133,16 +133,16 @@ export class Recommender {
       // The latest item counts most: position decay, scaled by how strong the interaction was.
       history.push({ id, weight: w / (1 + history.length * 0.5) });
     }
-    const rows = await this.store.items(history.map((h) => h.id));
+    const rows = await this.store.covis(history.map((h) => h.id));
     let best = 0;
     const raw = new Map<string, number>();
     history.forEach((h, i) => {
-      const row = rows[i]?.covis;
+      const row = rows[i];
       if (row === undefined) return;
       let norm = 0;
-      for (const v of Object.values(row)) norm += v * v;
+      for (const v of row.values()) norm += v * v;
       norm = Math.sqrt(norm) || 1;
-      for (const [id, v] of Object.entries(row)) {
+      for (const [id, v] of row) {
         const s = (raw.get(id) ?? 0) + (h.weight * v) / norm;
         raw.set(id, s);
         if (s > best) best = s;

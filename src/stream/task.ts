@@ -40,6 +40,13 @@ export interface StreamTaskOptions {
   readonly maxBatch?: number;
   /** How long a poll waits for records before the loop turns anyway. */
   readonly pollWaitMs?: number;
+  /**
+   * Commit at most this often while records keep coming (Kafka Streams' commit.interval.ms; default 2 s): one
+   * commit then carries each changed key once, however often it changed. An idle poll commits at
+   * once. State is visible to in-process readers before it is committed, as in Kafka Streams'
+   * interactive queries; a crash rolls it back to the last commit and replays from there.
+   */
+  readonly commitIntervalMs?: number;
   readonly memberId?: string;
   readonly onCommitted?: (info: CommitInfo) => void;
   readonly onError?: (error: unknown) => void;
@@ -51,12 +58,18 @@ export class StreamTask {
   private loop: Promise<void> | undefined;
   private readonly maxBatch: number;
   private readonly pollWaitMs: number;
+  private readonly commitIntervalMs: number;
+  /** Processed but not yet committed. */
+  private pending: LogRecord[] = [];
+  private pendingOutputs: AppendRecord[] = [];
+  private lastCommit = 0;
   /** Records processed since start (for metrics and tests). */
   processed = 0;
 
   constructor(private readonly options: StreamTaskOptions) {
     this.maxBatch = options.maxBatch ?? 5000;
     this.pollWaitMs = options.pollWaitMs ?? 200;
+    this.commitIntervalMs = options.commitIntervalMs ?? 2000;
   }
 
   /** Joins the group, restores state and starts the loop. */
@@ -103,11 +116,19 @@ export class StreamTask {
   }
 
   private async processBatch(records: LogRecord[]): Promise<void> {
-    const outputs: AppendRecord[] = [];
+    const outputs = this.pendingOutputs;
     const context: ProcessorContext = { forward: (r) => outputs.push(r) };
     const { processor } = this.options;
     if (records.length > 0) processor.process(records, context);
     processor.punctuate?.(context);
+    for (const r of records) this.pending.push(r);
+    const due = records.length === 0 || performance.now() - this.lastCommit >= this.commitIntervalMs || this.pending.length >= this.maxBatch * 100;
+    if (due) await this.commitPending();
+  }
+
+  /** Commits everything processed since the last commit: outputs, changed state, offsets. */
+  private async commitPending(): Promise<void> {
+    const { processor } = this.options;
     const state: StateWrite[] = [];
     const changes = new Map<string, ReadonlyMap<string, unknown>>();
     for (const store of processor.stores) {
@@ -116,7 +137,12 @@ export class StreamTask {
       for (const w of drained.writes) state.push(w);
       changes.set(store.name, drained.changed);
     }
+    const records = this.pending;
+    const outputs = this.pendingOutputs;
+    this.lastCommit = performance.now();
     if (records.length === 0 && state.length === 0 && outputs.length === 0) return;
+    this.pending = [];
+    this.pendingOutputs = [];
     const started = performance.now();
     await this.consumer!.commit({ offsets: nextOffsets(records), outputs, state });
     this.processed += records.length;
@@ -136,6 +162,7 @@ export class StreamTask {
   async stop(): Promise<void> {
     this.running = false;
     await this.loop?.catch(() => undefined);
+    if (this.consumer !== undefined && this.pending.length > 0) await this.commitPending().catch(() => undefined);
     await this.consumer?.close();
   }
 }

@@ -71,10 +71,10 @@ test('kill -9 mid-stream, restart, resend the unacknowledged: exact counts', { t
     // Ground truth: every event is distinct and was eventually acknowledged.
     const expected = new Map<string, number>();
     for (let n = 0; n < EVENTS; n++) expected.set(`c${(n * 7919) % ITEMS}`, (expected.get(`c${(n * 7919) % ITEMS}`) ?? 0) + 1);
-    const drained = await eventually(async () => (await (await fetch(`${second.url}/readyz`)).json()).lag === 0, 60_000, 200);
+    const drained = await eventually(async () => ((await (await fetch(`${second.url}/readyz`)).json()) as { lag: number }).lag === 0, 60_000, 200);
     assert.ok(drained, 'processing caught up');
     for (const [item, count] of expected) {
-      const features = await (await fetch(`${second.url}/v1/items/${item}/features`)).json();
+      const features = (await (await fetch(`${second.url}/v1/items/${item}/features`)).json()) as { interactions_total: number };
       assert.equal(features.interactions_total, count, `${item}`);
     }
     const metrics = await (await fetch(`${second.url}/metrics`)).text();

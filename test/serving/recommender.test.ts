@@ -21,15 +21,16 @@ test('diversify fills with the capped category when nothing else qualifies', () 
 
 function storeWith(parts: { user?: ReturnType<typeof emptyUserState>; covis?: Record<string, Record<string, number>>; popular: string[]; catalog: Record<string, string> }): FeatureStore {
   const items = new Map<string, ReturnType<typeof emptyItemState>>();
+  const rows = new Map<string, Map<string, number>>();
   for (const [id, row] of Object.entries(parts.covis ?? {})) {
-    const s = emptyItemState();
-    s.covis = row;
-    items.set(id, s);
+    items.set(id, emptyItemState());
+    rows.set(id, new Map(Object.entries(row)));
   }
   return {
     kind: 'in-process',
     user: async () => parts.user,
     items: async (ids) => ids.map((id) => items.get(id)),
+    covis: async (ids) => ids.map((id) => rows.get(id)),
     catalog: async (ids) => ids.map((id): CatalogEntry | undefined => (parts.catalog[id] ? { content_id: id, category: parts.catalog[id], addedAt: 0 } : undefined)),
     popular: async (category, n) =>
       parts.popular.filter((id) => category === undefined || parts.catalog[id] === category).slice(0, n).map((id, i) => ({ id, logScore: -i })),

@@ -20,6 +20,7 @@ import type {
   TopicSpec,
 } from '../types.ts';
 import { EmbeddedGroup } from './embedded-group.ts';
+import { decodeBatch, encodeBatch, type StoredRecord } from './record-batch.ts';
 
 export interface EmbeddedLogOptions {
   /** Folder of the database file (`eddy.db`); `:memory:` keeps everything in memory (tests). */
@@ -43,7 +44,8 @@ interface PendingAppend {
   readonly reject: (error: unknown) => void;
 }
 
-type Row = { offset: number; key: string; value: Buffer; ts: number; headers: string | null };
+type BatchRow = { base: number; data: Buffer };
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 /** Opens (or creates) the embedded log in `dataDir`. */
 export function openEmbeddedLog(options: EmbeddedLogOptions): EmbeddedLog {
@@ -80,8 +82,8 @@ export class EmbeddedLog implements Log {
     this.db.pragma(`synchronous = ${options.durability === 'normal' ? 'NORMAL' : 'FULL'}`);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS topics (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, partitions INTEGER NOT NULL, compacted INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS records (topic INTEGER NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL,
-        key TEXT NOT NULL, value BLOB NOT NULL, ts INTEGER NOT NULL, headers TEXT, PRIMARY KEY (topic, partition, offset)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS batches (topic INTEGER NOT NULL, partition INTEGER NOT NULL, base INTEGER NOT NULL,
+        count INTEGER NOT NULL, last_ts INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (topic, partition, base));
       CREATE TABLE IF NOT EXISTS dedup (key TEXT PRIMARY KEY, ts INTEGER NOT NULL) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS offsets (grp TEXT NOT NULL, topic INTEGER NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL,
         PRIMARY KEY (grp, topic, partition)) WITHOUT ROWID;
@@ -91,10 +93,12 @@ export class EmbeddedLog implements Log {
     this.stmts = {
       insertTopic: this.db.prepare('INSERT OR IGNORE INTO topics (name, partitions, compacted) VALUES (?, ?, ?)'),
       topics: this.db.prepare('SELECT id, name, partitions, compacted FROM topics'),
-      ends: this.db.prepare('SELECT partition, max(offset) AS last FROM records WHERE topic = ? GROUP BY partition'),
-      insertRecord: this.db.prepare('INSERT INTO records (topic, partition, offset, key, value, ts, headers) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      ends: this.db.prepare('SELECT partition, max(base + count) AS end FROM batches WHERE topic = ? GROUP BY partition'),
+      insertBatch: this.db.prepare('INSERT INTO batches (topic, partition, base, count, last_ts, data) VALUES (?, ?, ?, ?, ?, ?)'),
       dedup: this.db.prepare('INSERT OR IGNORE INTO dedup (key, ts) VALUES (?, ?)'),
-      read: this.db.prepare('SELECT offset, key, value, ts, headers FROM records WHERE topic = ? AND partition = ? AND offset >= ? ORDER BY offset LIMIT ?'),
+      // The batch holding `from`, then the ones after it.
+      readFirst: this.db.prepare('SELECT base, data FROM batches WHERE topic = ? AND partition = ? AND base <= ? ORDER BY base DESC LIMIT 1'),
+      readNext: this.db.prepare('SELECT base, data FROM batches WHERE topic = ? AND partition = ? AND base > ? ORDER BY base LIMIT ?'),
       committed: this.db.prepare('SELECT offset FROM offsets WHERE grp = ? AND topic = ? AND partition = ?'),
       commitOffset: this.db.prepare('INSERT INTO offsets (grp, topic, partition, offset) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET offset = excluded.offset'),
       putState: this.db.prepare('INSERT INTO state (store, partition, key, value) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET value = excluded.value'),
@@ -102,7 +106,7 @@ export class EmbeddedLog implements Log {
       restore: this.db.prepare('SELECT key, value FROM state WHERE store = ? AND partition = ?'),
       pruneDedup: this.db.prepare('DELETE FROM dedup WHERE ts < ?'),
       minCommitted: this.db.prepare('SELECT min(offset) AS o FROM offsets WHERE topic = ? AND partition = ?'),
-      pruneRecords: this.db.prepare('DELETE FROM records WHERE topic = ? AND partition = ? AND offset < ? AND ts < ?'),
+      pruneBatches: this.db.prepare('DELETE FROM batches WHERE topic = ? AND partition = ? AND base + count <= ? AND last_ts < ?'),
     };
     for (const row of this.stmts.topics.all() as { id: number; name: string; partitions: number; compacted: number }[]) {
       this.topics.set(row.name, { id: row.id, partitions: row.partitions, compacted: row.compacted === 1 });
@@ -112,7 +116,7 @@ export class EmbeddedLog implements Log {
 
   private loadEnds(topicId: number, partitions: number): void {
     const ends = new Array<number>(partitions).fill(0);
-    for (const row of this.stmts.ends.all(topicId) as { partition: number; last: number }[]) ends[row.partition] = row.last + 1;
+    for (const row of this.stmts.ends.all(topicId) as { partition: number; end: number }[]) ends[row.partition] = row.end;
     this.ends.set(topicId, ends);
   }
 
@@ -157,7 +161,7 @@ export class EmbeddedLog implements Log {
     if (batch.length === 0) return;
     const now = this.now();
     try {
-      const results = this.db.transaction(() => batch.map((p) => this.writeRecords(p.records, now)))();
+      const results = this.db.transaction(() => this.writeRecords(batch.map((p) => p.records), now))();
       batch.forEach((p, i) => p.resolve(results[i]));
       this.wake();
     } catch (error) {
@@ -167,22 +171,41 @@ export class EmbeddedLog implements Log {
     }
   }
 
-  /** Writes records inside an open transaction. */
-  private writeRecords(records: readonly AppendRecord[], now: number): AppendResult {
-    const duplicate = new Array<boolean>(records.length).fill(false);
-    for (let i = 0; i < records.length; i++) {
-      const r = records[i];
-      if (r.dedupKey !== undefined && this.stmts.dedup.run(r.dedupKey, now).changes === 0) {
-        duplicate[i] = true;
-        continue;
+  /**
+   * Writes several appends' records inside an open transaction: one batch row per partition.
+   * Returns each append's duplicate flags.
+   */
+  private writeRecords(appends: readonly (readonly AppendRecord[])[], now: number): AppendResult[] {
+    const byPartition = new Map<string, { topicId: number; partition: number; records: StoredRecord[]; lastTs: number }>();
+    const results = appends.map((records) => {
+      const duplicate = new Array<boolean>(records.length).fill(false);
+      for (let i = 0; i < records.length; i++) {
+        const r = records[i];
+        if (r.dedupKey !== undefined && this.stmts.dedup.run(r.dedupKey, now).changes === 0) {
+          duplicate[i] = true;
+          continue;
+        }
+        const t = this.topic(r.topic);
+        const partition = partitionFor(r.key, t.partitions);
+        const slot = `${t.id}/${partition}`;
+        let group = byPartition.get(slot);
+        if (group === undefined) {
+          group = { topicId: t.id, partition, records: [], lastTs: 0 };
+          byPartition.set(slot, group);
+        }
+        const timestamp = r.timestamp ?? now;
+        group.records.push({ key: r.key, value: r.value, timestamp, headers: r.headers ?? NO_HEADERS });
+        if (timestamp > group.lastTs) group.lastTs = timestamp;
       }
-      const t = this.topic(r.topic);
-      const partition = partitionFor(r.key, t.partitions);
-      const ends = this.ends.get(t.id)!;
-      const offset = ends[partition]++;
-      this.stmts.insertRecord.run(t.id, partition, offset, r.key, r.value, r.timestamp ?? now, r.headers ? JSON.stringify(r.headers) : null);
+      return { duplicate };
+    });
+    for (const g of byPartition.values()) {
+      const ends = this.ends.get(g.topicId)!;
+      const base = ends[g.partition];
+      this.stmts.insertBatch.run(g.topicId, g.partition, base, g.records.length, g.lastTs, encodeBatch(g.records));
+      ends[g.partition] = base + g.records.length;
     }
-    return { duplicate };
+    return results;
   }
 
   async endOffsets(topic: string): Promise<number[]> {
@@ -209,16 +232,30 @@ export class EmbeddedLog implements Log {
   readPartition(topic: string, partition: number, from: number, limit: number): LogRecord[] {
     const t = this.topic(topic);
     if (from >= this.ends.get(t.id)![partition]) return [];
-    const rows = this.stmts.read.all(t.id, partition, from, limit) as Row[];
-    return rows.map((row) => ({
-      topic,
-      partition,
-      offset: row.offset,
-      key: row.key,
-      value: row.value,
-      timestamp: row.ts,
-      headers: row.headers === null ? {} : (JSON.parse(row.headers) as Record<string, string>),
-    }));
+    const out: LogRecord[] = [];
+    const take = (row: BatchRow) => {
+      const records = decodeBatch(row.data);
+      for (let i = Math.max(0, from - row.base); i < records.length && out.length < limit; i++) {
+        const r = records[i];
+        out.push({ topic, partition, offset: row.base + i, key: r.key, value: r.value, timestamp: r.timestamp, headers: r.headers });
+      }
+    };
+    const first = this.stmts.readFirst.get(t.id, partition, from) as BatchRow | undefined;
+    let last = from - 1;
+    if (first !== undefined) {
+      take(first);
+      last = first.base;
+    }
+    while (out.length < limit) {
+      const rows = this.stmts.readNext.all(t.id, partition, last, 16) as BatchRow[];
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        if (out.length >= limit) break;
+        take(row);
+        last = row.base;
+      }
+    }
+    return out;
   }
 
   /** @internal */
@@ -236,7 +273,7 @@ export class EmbeddedLog implements Log {
   commitBatch(group: string, batch: CommitBatch): void {
     const now = this.now();
     this.db.transaction(() => {
-      if (batch.outputs.length > 0) this.writeRecords(batch.outputs, now);
+      if (batch.outputs.length > 0) this.writeRecords([batch.outputs], now);
       for (const w of batch.state) {
         if (w.value === null) this.stmts.deleteState.run(w.store, w.partition, w.key);
         else this.stmts.putState.run(w.store, w.partition, w.key, w.value);
@@ -277,7 +314,7 @@ export class EmbeddedLog implements Log {
     for (const w of [...this.waiters]) w();
   }
 
-  /** Deletes expired de-duplication keys and consumed records past retention. */
+  /** Deletes expired de-duplication keys, and batches past retention that every group has consumed. */
   maintain(): { dedupPruned: number; recordsPruned: number } {
     const now = this.now();
     const dedupPruned = this.stmts.pruneDedup.run(now - this.dedupHorizonMs).changes;
@@ -287,7 +324,7 @@ export class EmbeddedLog implements Log {
       for (let p = 0; p < t.partitions; p++) {
         const row = this.stmts.minCommitted.get(t.id, p) as { o: number | null };
         if (row.o === null) continue;
-        recordsPruned += this.stmts.pruneRecords.run(t.id, p, row.o, now - this.retentionMs).changes;
+        recordsPruned += this.stmts.pruneBatches.run(t.id, p, row.o, now - this.retentionMs).changes;
       }
     }
     return { dedupPruned, recordsPruned };
