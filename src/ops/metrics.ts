@@ -19,6 +19,8 @@ export class Metrics {
   readonly httpRequests: Counter<'route' | 'status'>;
   readonly overloaded: Counter;
   readonly featureStoreFallback: Counter;
+  /** The processor's own counters, read when metrics are scraped. */
+  processing: { readonly deadLettered: number; readonly late: number } | undefined;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -27,8 +29,25 @@ export class Metrics {
     this.eventsRejected = new Counter({ name: 'eddy_events_rejected_total', help: 'Events rejected by validation (sent to the dead-letter topic)', registers });
     this.eventsDuplicate = new Counter({ name: 'eddy_events_duplicate_total', help: 'Events whose event_id was seen before (no effect)', registers });
     this.eventsProcessed = new Counter({ name: 'eddy_events_processed_total', help: 'Records processed and committed by the stream processor', registers });
-    this.deadLettered = new Counter({ name: 'eddy_dead_letter_total', help: 'Records sent to the dead-letter topic by the processor', registers });
-    this.lateEvents = new Counter({ name: 'eddy_late_events_total', help: 'Events later than the watermark allows (side output)', registers });
+    const processing = () => this.processing;
+    this.deadLettered = new Counter({
+      name: 'eddy_dead_letter_total',
+      help: 'Records sent to the dead-letter topic by the processor',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(processing()?.deadLettered ?? 0);
+      },
+    });
+    this.lateEvents = new Counter({
+      name: 'eddy_late_events_total',
+      help: 'Events later than the watermark allows (side output)',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(processing()?.late ?? 0);
+      },
+    });
     this.consumerLag = new Gauge({ name: 'eddy_consumer_lag', help: 'Records not yet processed, per partition', labelNames: ['topic', 'partition'], registers });
     this.processingFreshness = new Histogram({
       name: 'eddy_event_to_feature_seconds',

@@ -56,6 +56,7 @@ export async function startEmbeddedInstance(options: InstanceOptions): Promise<I
   const log: EmbeddedLog = openEmbeddedLog({ dataDir: options.dataDir, durability: options.durability, dedupHorizonMs: options.dedupHorizonMs });
   await log.ensureTopics(topicSpecs(topics, partitions));
   const processor = new PersonalizationProcessor({ topics, partitions, local: true, config: options.processing ?? DEFAULT_PROCESSING });
+  metrics.processing = processor.stats;
   const consumed = [topics.interactions, topics.contentClicks, topics.catalog];
   // Committed position per partition of the consumed topics, to compute lag without a query.
   const positions = new Map<string, number>();
@@ -69,17 +70,13 @@ export async function startEmbeddedInstance(options: InstanceOptions): Promise<I
     maxBatch: options.maxBatch ?? 5000,
     onCommitted: ({ records, commitMs }) => {
       const now = Date.now();
-      let late = 0;
       for (const r of records) {
         positions.set(`${r.topic}/${r.partition}`, r.offset + 1);
         const ingestedAt = r.topic === topics.interactions ? ingestedAtOf(r.value) : undefined;
         if (ingestedAt !== undefined) metrics.processingFreshness.observe((now - ingestedAt) / 1000);
       }
-      late = processor.stats.late;
       metrics.eventsProcessed.inc(records.length);
       metrics.commitDuration.observe(commitMs / 1000);
-      syncCounter(metrics.lateEvents, late);
-      syncCounter(metrics.deadLettered, processor.stats.deadLettered);
     },
     onError: (error) => {
       failure = error;
@@ -161,10 +158,3 @@ function ingestedAtOf(value: Buffer): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
-/** prom-client counters only go up: add the difference to a running total kept elsewhere. */
-function syncCounter(counter: { inc(n: number): void; hashMap?: unknown }, total: number): void {
-  const c = counter as unknown as { _eddyLast?: number; inc(n: number): void };
-  const last = c._eddyLast ?? 0;
-  if (total > last) c.inc(total - last);
-  c._eddyLast = total;
-}
