@@ -96,6 +96,7 @@ export class PersonalizationProcessor implements Processor {
   private readonly config: ProcessingConfig;
   private readonly popLambda: number;
   private readonly now: () => number;
+  private readonly partitionCache = new Map<string, number>();
   /** Observers of each processed interaction (models learn here). */
   private readonly listeners: ((e: Interaction, before: UserState) => void)[] = [];
 
@@ -201,8 +202,19 @@ export class PersonalizationProcessor implements Processor {
     }
   }
 
+  /** Partition of an item key, memoised: hashing the key is the costliest step of routing. */
+  private itemPartition(item: string): number {
+    let p = this.partitionCache.get(item);
+    if (p === undefined) {
+      if (this.partitionCache.size >= 1_000_000) this.partitionCache.clear();
+      p = partitionFor(item, this.options.partitions);
+      this.partitionCache.set(item, p);
+    }
+    return p;
+  }
+
   private route(update: ItemUpdate, context: ProcessorContext): void {
-    const partition = partitionFor(update.item, this.options.partitions);
+    const partition = this.itemPartition(update.item);
     if (this.options.local) return this.applyItemUpdate(update, partition, context);
     context.forward({
       topic: this.options.topics.contentClicks,
