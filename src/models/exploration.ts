@@ -1,0 +1,203 @@
+// Exploration for fresh content. A ranker trained on interactions never shows an item nobody has
+// seen, so new items would never collect the evidence they need. A small share of each served list
+// goes to fresh items chosen by Thompson sampling on Beta(clicks + 1, impressions - clicks + 1):
+// unseen items draw from a uniform prior and get shown, items that keep failing fade out.
+// Chapelle & Li, "An Empirical Evaluation of Thompson Sampling", NIPS 2011.
+
+/** A source of uniform numbers in [0, 1); inject a seeded one for reproducible runs. */
+export type Rng = () => number;
+
+/** Small, fast, seedable PRNG (mulberry32); good enough for sampling, not for cryptography. */
+export function mulberry32(seed: number): Rng {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Standard normal draw (Box-Muller); 1 - u keeps log() away from 0. */
+function normal(rng: Rng): number {
+  const u = 1 - rng();
+  const v = rng();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+}
+
+/** Gamma(shape, 1) draw, Marsaglia & Tsang (2000); shape < 1 via the boost u^(1/shape). */
+export function sampleGamma(shape: number, rng: Rng): number {
+  if (shape < 1) return sampleGamma(shape + 1, rng) * Math.pow(1 - rng(), 1 / shape);
+  const d = shape - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    const x = normal(rng);
+    const v0 = 1 + c * x;
+    if (v0 <= 0) continue;
+    const v = v0 * v0 * v0;
+    const u = 1 - rng();
+    if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return d * v;
+  }
+}
+
+/** Beta(a, b) draw as a ratio of gammas. */
+export function sampleBeta(a: number, b: number, rng: Rng): number {
+  const x = sampleGamma(a, rng);
+  const y = sampleGamma(b, rng);
+  return x / (x + y);
+}
+
+/** Options of {@link Exploration}. */
+export interface ExplorationOptions {
+  /** share of served slots given to exploration (0..1). */
+  share?: number;
+  /** items published less than this long ago (ms) are fresh. */
+  maxAgeMs?: number;
+  /** items with fewer impressions than this are fresh, whatever their age. */
+  minImpressions?: number;
+}
+
+interface ItemStats {
+  impressions: number;
+  clicks: number;
+  publishedAt: number;
+}
+
+/** JSON shape of an {@link Exploration} snapshot. */
+export interface ExplorationSnapshot {
+  kind: 'exploration';
+  share: number;
+  maxAgeMs: number;
+  minImpressions: number;
+  items: [string, number, number, number][];
+  graduated: string[];
+}
+
+/** Thompson-sampling exploration over fresh items; see the file header. */
+export class Exploration {
+  readonly share: number;
+  readonly maxAgeMs: number;
+  readonly minImpressions: number;
+  private readonly stats = new Map<string, ItemStats>();
+  /** Items pruned after leaving the fresh set; a bare id costs less than its counters. */
+  private readonly graduated = new Set<string>();
+
+  constructor(options: ExplorationOptions = {}) {
+    this.share = options.share ?? 0.1;
+    this.maxAgeMs = options.maxAgeMs ?? 24 * 3600_000;
+    this.minImpressions = options.minImpressions ?? 100;
+    if (this.share < 0 || this.share > 1) throw new RangeError(`share must be in 0..1, got ${this.share}`);
+  }
+
+  private entry(item: string): ItemStats {
+    let s = this.stats.get(item);
+    if (s === undefined) {
+      // unknown publication time: treat the item as published long ago, so only the impression
+      // rule can make it fresh
+      s = { impressions: 0, clicks: 0, publishedAt: -Infinity };
+      this.stats.set(item, s);
+    }
+    return s;
+  }
+
+  /** Registers a catalogue item and when it was published (epoch ms). */
+  addItem(item: string, publishedAt: number): void {
+    this.entry(item).publishedAt = publishedAt;
+  }
+
+  /** Counts one showing of an item. */
+  recordImpression(item: string): void {
+    if (this.graduated.has(item)) return;
+    this.entry(item).impressions++;
+  }
+
+  /** Counts one click; a click without a recorded impression also counts as one. */
+  recordClick(item: string): void {
+    if (this.graduated.has(item)) return;
+    const s = this.entry(item);
+    s.clicks++;
+    if (s.impressions < s.clicks) s.impressions = s.clicks;
+  }
+
+  /** Impressions and clicks so far. */
+  statsOf(item: string): { impressions: number; clicks: number } {
+    const s = this.stats.get(item);
+    return { impressions: s?.impressions ?? 0, clicks: s?.clicks ?? 0 };
+  }
+
+  /** Whether an item is still being explored at time `now` (epoch ms). */
+  isFresh(item: string, now = Date.now()): boolean {
+    const s = this.stats.get(item);
+    if (s === undefined) return !this.graduated.has(item);
+    return s.impressions < this.minImpressions || now - s.publishedAt < this.maxAgeMs;
+  }
+
+  /** One Thompson draw of an item's click rate. */
+  sample(item: string, rng: Rng): number {
+    const s = this.statsOf(item);
+    return sampleBeta(s.clicks + 1, s.impressions - s.clicks + 1, rng);
+  }
+
+  /**
+   * Builds a served list of `slots` items from `candidates` (ranked best first by the main
+   * model). About `share * slots` positions (rounded at random, so small lists explore too on
+   * average) go to fresh items from `candidates` and `freshPool`, picked by Thompson sampling;
+   * they are spread evenly so the top slot stays the model's best guess. Does not record
+   * impressions: the caller does once the list is really shown.
+   */
+  pick(candidates: readonly string[], slots: number, rng: Rng, freshPool: readonly string[] = [], now = Date.now()): string[] {
+    const want = this.share * slots;
+    let nExplore = Math.floor(want);
+    if (rng() < want - nExplore) nExplore++;
+    const fresh = new Set<string>();
+    for (const id of freshPool) if (this.isFresh(id, now)) fresh.add(id);
+    for (const id of candidates) if (this.isFresh(id, now)) fresh.add(id);
+    const draws = [...fresh].map((id) => ({ id, p: this.sample(id, rng) }));
+    draws.sort((a, b) => b.p - a.p);
+    const explore = draws.slice(0, Math.min(nExplore, slots)).map((d) => d.id);
+    const chosen = new Set(explore);
+    const exploit = candidates.filter((id) => !chosen.has(id));
+    const out: string[] = [];
+    // positions k*slots/(n+1) spread the explored items through the list
+    const at = new Set(explore.map((_, j) => Math.min(slots - 1, Math.floor(((j + 1) * slots) / (explore.length + 1)))));
+    let e = 0;
+    let x = 0;
+    for (let pos = 0; pos < slots; pos++) {
+      if (at.has(pos) && e < explore.length) out.push(explore[e++]);
+      else if (x < exploit.length) out.push(exploit[x++]);
+      else if (e < explore.length) out.push(explore[e++]);
+    }
+    while (e < explore.length && out.length < slots) out.push(explore[e++]);
+    return out;
+  }
+
+  /** Drops counters of items no longer fresh at `now`, so memory follows the fresh set. */
+  prune(now = Date.now()): number {
+    let n = 0;
+    for (const [id] of this.stats) {
+      if (!this.isFresh(id, now)) {
+        this.stats.delete(id);
+        this.graduated.add(id);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Snapshot as plain JSON. */
+  toJSON(): ExplorationSnapshot {
+    const items: [string, number, number, number][] = [];
+    for (const [id, s] of this.stats) items.push([id, s.impressions, s.clicks, Number.isFinite(s.publishedAt) ? s.publishedAt : -1]);
+    return { kind: 'exploration', share: this.share, maxAgeMs: this.maxAgeMs, minImpressions: this.minImpressions, items, graduated: [...this.graduated] };
+  }
+
+  /** Restores from {@link Exploration.toJSON}. */
+  static fromJSON(s: ExplorationSnapshot): Exploration {
+    const e = new Exploration({ share: s.share, maxAgeMs: s.maxAgeMs, minImpressions: s.minImpressions });
+    for (const [id, impressions, clicks, publishedAt] of s.items) {
+      e.stats.set(id, { impressions, clicks, publishedAt: publishedAt === -1 ? -Infinity : publishedAt });
+    }
+    for (const id of s.graduated) e.graduated.add(id);
+    return e;
+  }
+}
