@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { GlobalPopularity, RankedCounter, RecentPopularity } from '../../src/eval/baselines.ts';
+import { runPrequential, type Recommender } from '../../src/eval/prequential.ts';
+import type { ReplayEvent } from '../../src/eval/readers.ts';
+import { ReferenceRecommender } from '../../src/eval/reference-recommender.ts';
+import { renderReport } from '../../src/eval/report.ts';
+import { mulberry32 } from '../../src/models/exploration.ts';
+
+const ev = (userId: string, itemId: string, ts: number): ReplayEvent => ({ userId, itemId, ts, type: 'view' });
+
+test('test-then-train: repeats are learned but not scored, exclusion is the user history', async () => {
+  const calls: { user: string; exclude: string[] }[] = [];
+  const learned: string[] = [];
+  const fake: Recommender = {
+    name: 'fake',
+    recommend(userId, _k, _ts, exclude) {
+      calls.push({ user: userId, exclude: [...exclude].sort() });
+      return ['a', 'b', 'c'].filter((id) => !exclude.has(id));
+    },
+    async learn(e) {
+      learned.push(`${e.userId}:${e.itemId}`);
+    },
+  };
+  const events = [ev('u1', 'a', 1), ev('u1', 'b', 2), ev('u1', 'a', 3), ev('u2', 'a', 4), ev('u1', 'c', 5)];
+  const [r] = await runPrequential(events, [fake], { k: 2 });
+  assert.deepEqual(calls, [
+    { user: 'u1', exclude: [] },
+    { user: 'u1', exclude: ['a'] },
+    { user: 'u2', exclude: [] },
+    { user: 'u1', exclude: ['a', 'b'] },
+  ]);
+  assert.equal(learned.length, 5, 'the repeat is still learned');
+  assert.equal(r.count, 4);
+  assert.equal(r.events, 5);
+  // hits: a at 0, b at 0 (a excluded), a at 0 for u2, c at 0: all four
+  assert.equal(r.hr, 1);
+  assert.deepEqual([...r.hits], [1, 1, 1, 1]);
+});
+
+test('popularity baselines rank by (decayed) counts and never return excluded items', () => {
+  const g = new GlobalPopularity();
+  for (const [id, n] of [['x', 3], ['y', 5], ['z', 1]] as const) for (let i = 0; i < n; i++) g.learn(ev('u', id, i));
+  assert.deepEqual(g.recommend('u', 2, 0, new Set()), ['y', 'x']);
+  assert.deepEqual(g.recommend('u', 2, 0, new Set(['y'])), ['x', 'z']);
+  const r = new RecentPopularity(1000);
+  for (let i = 0; i < 5; i++) r.learn(ev('u', 'old', i));
+  r.learn(ev('u', 'new', 10_000));
+  assert.deepEqual(r.recommend('u', 2, 10_000, new Set()), ['new', 'old'], '10 half-lives make 5 old events worth less than one new');
+  const c = new RankedCounter();
+  for (const id of ['a', 'b', 'b', 'c', 'c', 'c', 'a', 'a', 'a']) c.add(id);
+  assert.deepEqual(c.top(3), ['a', 'c', 'b']);
+  assert.equal(c.rankOf('b'), 2);
+});
+
+/** Users with one or two favourite categories out of 8; items with Zipf popularity. */
+function plantedTaste(seed: number): ReplayEvent[] {
+  const rng = mulberry32(seed);
+  const CATS = 8;
+  const PER_CAT = 60;
+  const zipf = Array.from({ length: PER_CAT }, (_, r) => 1 / (r + 1));
+  const zsum = zipf.reduce((a, b) => a + b, 0);
+  const drawRank = (): number => {
+    let x = rng() * zsum;
+    for (let r = 0; r < PER_CAT; r++) if ((x -= zipf[r]) <= 0) return r;
+    return PER_CAT - 1;
+  };
+  const users = Array.from({ length: 300 }, () => {
+    const a = Math.floor(rng() * CATS);
+    return rng() < 0.5 ? [a] : [a, (a + 1 + Math.floor(rng() * (CATS - 1))) % CATS];
+  });
+  const out: ReplayEvent[] = [];
+  for (let t = 0; t < 15_000; t++) {
+    const u = Math.floor(rng() * users.length);
+    const fav = users[u];
+    const cat = rng() < 0.9 ? fav[Math.floor(rng() * fav.length)] : Math.floor(rng() * CATS);
+    out.push(ev(`u${u}`, `c${cat}-${drawRank()}`, t * 60_000));
+  }
+  return out;
+}
+
+test('planted taste: the reference recommender at least doubles global popularity', async () => {
+  const [pop, ref] = await runPrequential(plantedTaste(11), [new GlobalPopularity(), new ReferenceRecommender()], { k: 10 });
+  assert.ok(ref.hr >= 2 * pop.hr, `reference ${ref.hr.toFixed(4)} vs popularity ${pop.hr.toFixed(4)}`);
+  assert.ok(ref.coverage > pop.coverage);
+  const html = renderReport([ref, pop], { k: 10, every: 1000 });
+  assert.match(html, /<svg/);
+  assert.doesNotMatch(html, /<script|https?:\/\/(?!www\.w3\.org)/);
+});
+
+const ratings = join(process.cwd(), '..', 'shared', 'data', 'ml-latest-small', 'ratings.csv');
+test('MovieLens latest-small: the reference recommender beats the baselines', { skip: !existsSync(ratings) && process.env.CI !== 'true' ? 'MovieLens data not found at ../shared/data' : false, timeout: 120_000 }, async () => {
+  const { readMovieLensRatings } = await import('../../src/eval/readers.ts');
+  const events = (await readMovieLensRatings(ratings)).slice(0, 30_000);
+  const [pop, ref] = await runPrequential(events, [new GlobalPopularity(), new ReferenceRecommender()], { k: 10 });
+  assert.ok(ref.hr > 2 * pop.hr, `reference ${ref.hr} vs popularity ${pop.hr}`);
+});
