@@ -91,6 +91,11 @@ export class CovisMatrix {
     for (let s = 0; s < r.n; s++) fn(r.cols[s], r.vals[s]);
   }
 
+  /** Multiplies every cell by `f`; used to rescale growing weights before Float32 overflows. */
+  scale(f: number): void {
+    for (const r of this.rows) if (r !== undefined) for (let s = 0; s < r.n; s++) r.vals[s] *= f;
+  }
+
   /** Raw row arrays (valid until the next `add`), for loops that must avoid a callback. */
   rowView(i: number): { cols: Int32Array; vals: Float32Array; n: number } | null {
     const r = this.rows[i];

@@ -17,6 +17,9 @@ const PLAIN: ReferenceOptions = {
   pairDecay: 1, backward: 1, historyDecay: 0.9, popNorm: 0, srcNorm: 0, popWeight: 0, embWeight: 0,
 };
 
+/** The tuned co-visitation part alone: no blending, no decay of the counts, no ranker. */
+const COVIS_TUNED: ReferenceOptions = { popWeight: 0, embWeight: 0, covisHalfLifeEvents: Infinity, ranker: false };
+
 /** Each step adds one idea to the previous one; the last full steps are the tuned defaults. */
 export const LADDER: [string, ReferenceOptions][] = [
   ['covis-plain', PLAIN],
@@ -24,15 +27,25 @@ export const LADDER: [string, ReferenceOptions][] = [
   ['+backward 0.5', { ...PLAIN, pairDecay: 0.9, backward: 0.5 }],
   ['+seed-pop-norm 0.5', { ...PLAIN, pairDecay: 0.9, backward: 0.5, srcNorm: 0.5 }],
   ['+target-pop-norm 0.25', { ...PLAIN, pairDecay: 0.9, backward: 0.5, srcNorm: 0.5, popNorm: 0.25 }],
-  ['+seed-decay 0.8 (covis-tuned)', { ...REFERENCE_DEFAULTS, popWeight: 0, embWeight: 0 }],
-  ['covis-tuned +time-gap 1d', { ...REFERENCE_DEFAULTS, popWeight: 0, embWeight: 0, gapHalfLifeMs: 86_400_000 }],
-  ['covis-tuned +history 5', { ...REFERENCE_DEFAULTS, popWeight: 0, embWeight: 0, history: 5 }],
-  ['+recent-pop 0.2', { ...REFERENCE_DEFAULTS, embWeight: 0 }],
-  ['covis-tuned +emb 0.3', { ...REFERENCE_DEFAULTS, popWeight: 0 }],
-  ['+emb 0.3 (full, defaults)', {}],
-  ['full, MF embeddings', { embedding: { mode: 'mf' } }],
-  ['full, emb 0.6', { embWeight: 0.6 }],
-  ['full, recent-pop 0.4', { popWeight: 0.4 }],
+  ['+seed-decay 0.8 (covis-tuned)', { ...COVIS_TUNED }],
+  ['covis-tuned, time-gap 1d', { ...COVIS_TUNED, gapHalfLifeMs: 86_400_000 }],
+  ['covis-tuned, history 5', { ...COVIS_TUNED, history: 5 }],
+  ['covis-tuned, history 20', { ...COVIS_TUNED, history: 20 }],
+  ['covis-tuned, window 20', { ...COVIS_TUNED, window: 20 }],
+  ['+recent-pop 0.2', { ...COVIS_TUNED, popWeight: 0.2 }],
+  ['covis-tuned +emb 0.3 (no pop)', { ...COVIS_TUNED, embWeight: 0.3 }],
+  ['+emb 0.3', { ...COVIS_TUNED, popWeight: 0.2, embWeight: 0.3 }],
+  ['  same, MF embeddings', { ...COVIS_TUNED, popWeight: 0.2, embWeight: 0.3, embedding: { mode: 'mf' } }],
+  ['  same, emb 0.6', { ...COVIS_TUNED, popWeight: 0.2, embWeight: 0.6 }],
+  ['  same, recent-pop 0.4', { ...COVIS_TUNED, popWeight: 0.4, embWeight: 0.3 }],
+  ['  same, FTRL ranker', { ...COVIS_TUNED, popWeight: 0.2, embWeight: 0.3, ranker: true }],
+  ['+covis half-life 10k events', { ranker: false, covisHalfLifeEvents: 10_000 }],
+  ['+covis half-life 20k events', { ranker: false }],
+  ['+covis half-life 50k events', { ranker: false, covisHalfLifeEvents: 50_000 }],
+  ['+FTRL ranker (full, defaults)', {}],
+  ['  full, MF embeddings', { embedding: { mode: 'mf' } }],
+  ['  full, ranker depth 15', { rankerDepth: 15 }],
+  ['  full, ranker depth 50', { rankerDepth: 50 }],
 ];
 
 function hrOf(hits: Uint8Array, from: number, to: number): number {

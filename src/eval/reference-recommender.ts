@@ -7,6 +7,8 @@ import { EmbeddingModel, type EmbeddingOptions } from '../models/embeddings.ts';
 import { RankedCounter } from './baselines.ts';
 import { CovisMatrix, IdSpace } from './covisitation.ts';
 import type { Recommender } from './prequential.ts';
+import { OnlineRanker } from './ranker.ts';
+import type { HashedFeature } from '../models/feature-hashing.ts';
 import type { ReplayEvent } from './readers.ts';
 
 /** Tunables of {@link ReferenceRecommender}; every field has a default (see REFERENCE_DEFAULTS). */
@@ -20,6 +22,8 @@ export interface ReferenceOptions {
   backward?: number;
   /** pair weight also halves every this many ms between the two interactions (Infinity: off) */
   gapHalfLifeMs?: number;
+  /** co-visitation counts halve every this many events (Infinity: never), so tastes can drift */
+  covisHalfLifeEvents?: number;
   /** how many of the user's most recent items seed the candidates */
   history?: number;
   /** the r-th most recent seed item weighs historyDecay^r */
@@ -39,6 +43,9 @@ export interface ReferenceOptions {
   /** how many of the best blended candidates the embedding model re-scores */
   rerank?: number;
   embedding?: EmbeddingOptions;
+  /** re-rank the best `rankerDepth` candidates with an online FTRL model trained on served lists */
+  ranker?: boolean;
+  rankerDepth?: number;
 }
 
 /**
@@ -50,6 +57,7 @@ export const REFERENCE_DEFAULTS: Required<Omit<ReferenceOptions, 'embedding' | '
   pairDecay: 0.9,
   backward: 0.5,
   gapHalfLifeMs: Infinity,
+  covisHalfLifeEvents: 20_000,
   history: 10,
   historyDecay: 0.8,
   popNorm: 0.25,
@@ -59,6 +67,8 @@ export const REFERENCE_DEFAULTS: Required<Omit<ReferenceOptions, 'embedding' | '
   popCandidates: 50,
   embWeight: 0.3,
   rerank: 100,
+  ranker: true,
+  rankerDepth: 30,
 };
 
 interface UserHistory {
@@ -136,12 +146,17 @@ export class ReferenceRecommender implements Recommender {
   /** recent popularity by index, growing increments instead of decaying (as RankedCounter) */
   private trend: Float64Array = new Float64Array(1024);
   private trendScale = 1;
+  /** weight of a new co-visitation pair, growing instead of decaying the stored counts */
+  private covisGrowth = 1;
   private readonly recent: RankedCounter;
   private readonly emb: EmbeddingModel | null;
   private acc: Float64Array = new Float64Array(1024);
   private readonly touched: number[] = [];
   private readonly tops = new Map<number, TopN>();
   private nEvents = 0;
+  private readonly ranker: OnlineRanker | null;
+  /** the list last served, kept until the event it was scored against is learned */
+  private pending: { user: string; items: number[]; features: HashedFeature[][] } | null = null;
 
   constructor(options: ReferenceOptions = {}) {
     const { name, embedding, ...rest } = options;
@@ -149,6 +164,7 @@ export class ReferenceRecommender implements Recommender {
     this.name = name ?? 'reference';
     this.recent = new RankedCounter(this.opts.popHalfLifeEvents);
     this.emb = this.opts.embWeight > 0 ? new EmbeddingModel(embedding) : null;
+    this.ranker = this.opts.ranker ? new OnlineRanker() : null;
   }
 
   private ensure(n: number): void {
@@ -195,7 +211,7 @@ export class ReferenceRecommender implements Recommender {
     const maxP = popTop.length > 0 ? trend[this.space.get(popTop[0])] : 0;
     const cw = maxC > 0 ? 1 / maxC : 0;
     const pw = maxP > 0 && o.popWeight > 0 ? o.popWeight / maxP : 0;
-    const cap = Math.max(k, this.emb ? o.rerank : k);
+    const cap = Math.max(k, this.emb || this.ranker ? o.rerank : k);
     let top = this.tops.get(cap);
     if (top === undefined) {
       top = new TopN(cap);
@@ -211,9 +227,11 @@ export class ReferenceRecommender implements Recommender {
       // the tiny term keeps popularity order among fillers when popWeight is 0
       if (acc[c] === 0) consider(c, pw * trend[c] + (maxP > 0 ? (1e-9 * trend[c]) / maxP : 0));
     }
-    for (const c of touched) acc[c] = 0;
     const order = top.sorted();
+    const covisOf = this.ranker ? order.map((c) => acc[c] * cw) : [];
+    for (const c of touched) acc[c] = 0;
     let ranked = order;
+    let embOf: number[] = [];
     // 3. embeddings re-score the best candidates (scores min-max normalised per request)
     if (this.emb && order.length > 0 && h) {
       const base = new Map<number, number>();
@@ -226,10 +244,12 @@ export class ReferenceRecommender implements Recommender {
         if (v > hi) hi = v;
       }
       const scale = hi > lo ? o.embWeight / (hi - lo) : 0;
+      if (this.ranker) embOf = order.map((_, j) => (hi > lo ? (es[j] - lo) / (hi - lo) : 0));
       const blended = order.map((c, j) => ({ c, v: (base.get(c) ?? 0) + (es[j] - lo) * scale }));
       blended.sort((x, y) => y.v - x.v);
       ranked = blended.map((x) => x.c);
     }
+    if (this.ranker && ranked.length > 0) ranked = this.rerankWithModel(userId, ranked, order, covisOf, embOf, maxP, n);
     const out = ranked.slice(0, k).map((c) => ids[c]);
     if (out.length < k) {
       // fill from popularity when co-visitation and trending ran short
@@ -239,9 +259,36 @@ export class ReferenceRecommender implements Recommender {
     return out;
   }
 
+  /** Re-orders the head of `ranked` by the online ranker and remembers it for training. */
+  private rerankWithModel(userId: string, ranked: number[], order: number[], covisOf: number[], embOf: number[], maxP: number, n: number): number[] {
+    const ranker = this.ranker!;
+    const posInOrder = new Map<number, number>();
+    order.forEach((c, j) => posInOrder.set(c, j));
+    const head = ranked.slice(0, this.opts.rankerDepth);
+    const features = head.map((c, r) => {
+      const j = posInOrder.get(c) ?? -1;
+      return ranker.features({
+        blendRank: r,
+        covis: j >= 0 ? covisOf[j] : 0,
+        trend: maxP > 0 ? this.trend[c] / maxP : 0,
+        emb: j >= 0 && embOf.length > 0 ? embOf[j] : 0,
+        popularity: this.pop[c],
+        historyLength: n,
+      });
+    });
+    const scored = head.map((c, r) => ({ c, r, s: ranker.score(features[r]) }));
+    scored.sort((a, b) => b.s - a.s || a.r - b.r);
+    this.pending = { user: userId, items: head, features };
+    return scored.map((x) => x.c).concat(ranked.slice(head.length));
+  }
+
   learn(event: ReplayEvent): void {
     const o = this.opts;
     const i = this.space.intern(event.itemId);
+    if (this.ranker && this.pending && this.pending.user === event.userId) {
+      this.ranker.train(this.pending.features, this.pending.items.indexOf(i));
+    }
+    this.pending = null;
     this.ensure(this.space.size);
     this.pop[i]++;
     this.popPow[i] = o.popNorm === 0 ? 1 : Math.pow(this.pop[i], o.popNorm);
@@ -261,6 +308,14 @@ export class ReferenceRecommender implements Recommender {
     }
     const n = h.items.length;
     let w = 1;
+    if (Number.isFinite(o.covisHalfLifeEvents)) {
+      this.covisGrowth *= Math.pow(2, 1 / o.covisHalfLifeEvents);
+      if (this.covisGrowth > 1e20) {
+        this.covis.scale(1 / this.covisGrowth);
+        this.covisGrowth = 1;
+      }
+      w = this.covisGrowth;
+    }
     const gapRate = Number.isFinite(o.gapHalfLifeMs) ? Math.LN2 / o.gapHalfLifeMs : 0;
     for (let d = 1; d <= o.window && d <= n; d++, w *= o.pairDecay) {
       const j = h.items[n - d];
