@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { GlobalPopularity, RecentPopularity, DEFAULT_RECENT_HALF_LIFE_MS } from './baselines.ts';
 import { runPrequential, type Recommender } from './prequential.ts';
 import { readReplay, type ReplayFormat } from './readers.ts';
-import { REFERENCE_DEFAULTS, ReferenceRecommender, type ReferenceOptions } from './reference-recommender.ts';
+import { ReferenceRecommender, type ReferenceOptions } from './reference-recommender.ts';
 import { writeReport } from './report.ts';
 
 /** Plain co-visitation: last 10 items, recency-decayed seeds, raw symmetric counts. */

@@ -1,7 +1,8 @@
 // A strong reference recommender built from the online learners: co-visitation over each user's
-// recent sequence (position and time-gap decay, popularity-normalised), blended with recent
-// popularity and online embeddings. It exists to tell the streaming pipeline which signals and
-// weights pay off; the replay report compares its variants against the baselines.
+// recent sequence (position decay, popularity-normalised, counts decaying with event time),
+// blended with recent popularity and online embeddings, then the head of the list re-ranked by an
+// online FTRL model trained on the lists it served. It exists to tell the streaming pipeline which
+// signals and weights pay off; src/eval/README.md has the ablation table behind the defaults.
 
 import { EmbeddingModel, type EmbeddingOptions } from '../models/embeddings.ts';
 import { RankedCounter } from './baselines.ts';
@@ -221,7 +222,16 @@ export class ReferenceRecommender implements Recommender {
     const consider = (c: number, v: number): void => {
       if (v > top.floor() && !exclude.has(ids[c])) top.push(c, v);
     };
-    for (const c of touched) consider(c, acc[c] * cw + pw * trend[c]);
+    // inlined rather than through consider(): this loop runs over thousands of items per request
+    let floor = top.floor();
+    for (let t = 0; t < touched.length; t++) {
+      const c = touched[t];
+      const v = acc[c] * cw + pw * trend[c];
+      if (v > floor && !exclude.has(ids[c])) {
+        top.push(c, v);
+        floor = top.floor();
+      }
+    }
     for (const id of popTop) {
       const c = this.space.get(id);
       // the tiny term keeps popularity order among fillers when popWeight is 0
