@@ -15,6 +15,7 @@ import { writeReport } from './report.ts';
 /** Plain co-visitation: last 10 items, recency-decayed seeds, raw symmetric counts. */
 const PLAIN: ReferenceOptions = {
   pairDecay: 1, backward: 1, historyDecay: 0.9, popNorm: 0, srcNorm: 0, popWeight: 0, embWeight: 0,
+  covisHalfLifeEvents: Infinity, ranker: false,
 };
 
 /** The tuned co-visitation part alone: no blending, no decay of the counts, no ranker. */
@@ -42,7 +43,9 @@ export const LADDER: [string, ReferenceOptions][] = [
   ['+covis half-life 10k events', { ranker: false, covisHalfLifeEvents: 10_000 }],
   ['+covis half-life 20k events', { ranker: false }],
   ['+covis half-life 50k events', { ranker: false, covisHalfLifeEvents: 50_000 }],
+  ['  same, seed-decay 0.9', { ranker: false, historyDecay: 0.9 }],
   ['+FTRL ranker (full, defaults)', {}],
+  ['  full, seed-decay 0.85', { historyDecay: 0.85 }],
   ['  full, MF embeddings', { embedding: { mode: 'mf' } }],
   ['  full, ranker depth 15', { rankerDepth: 15 }],
   ['  full, ranker depth 50', { rankerDepth: 50 }],
