@@ -147,19 +147,25 @@ export async function ensureJars(opts = {}) {
   rmSync(partial, { recursive: true, force: true });
   log(`downloading Kafka ${KAFKA_VERSION} jars with Maven into ${dir} (first run only)`);
   const started = Date.now();
-  const code = await new Promise((resolve, reject) => {
-    // -B: no colours or progress bars; stdout goes to our stderr so stdout stays machine-readable.
+  const { code, output } = await new Promise((resolve, reject) => {
+    // Output kept back and shown only on failure: with -q it is errors only, plus stray ANSI resets
+    // that Debian's Maven 3.8 prints even in batch mode.
     const child = spawn(
       'mvn',
-      ['-q', '-B', '-Dstyle.color=never', '-f', pom, 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${partial}`],
-      { stdio: ['ignore', process.stderr, process.stderr] },
+      ['-q', '-B', '-f', pom, 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${partial}`],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
     );
+    let text = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (text += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (text += d));
     child.on('error', reject);
-    child.on('exit', (c) => resolve(c));
+    child.on('close', (c) => resolve({ code: c, output: text }));
   });
   if (code !== 0) {
     rmSync(partial, { recursive: true, force: true });
-    throw new Error(`mvn dependency:copy-dependencies failed (exit ${code}) for Kafka ${KAFKA_VERSION}`);
+    // eslint-disable-next-line no-control-regex
+    const clean = output.replace(/\x1b\[[0-9;]*m/g, '').trim();
+    throw new Error(`mvn dependency:copy-dependencies failed (exit ${code}) for Kafka ${KAFKA_VERSION}:\n${clean}`);
   }
   writeFileSync(join(partial, '.complete'), `kafka ${KAFKA_VERSION}, log4j ${LOG4J_VERSION}\n`);
   if (jarsCached()) {
