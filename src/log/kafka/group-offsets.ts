@@ -1,0 +1,70 @@
+/**
+ * Committed offsets of a group, read with `require_stable` (KIP-447).
+ *
+ * @platformatic/kafka 1.35's `listCommittedOffsets` sends OffsetFetch with requireStable=false, so
+ * right after a rebalance a new owner could read the offset from before the previous owner's
+ * transaction that is still completing, and process those records again. This asks the group
+ * coordinator directly with requireStable=true and retries while the broker answers
+ * UNSTABLE_OFFSET_COMMIT.
+ */
+import { kGetApi, kGetConnection, type Consumer as ClientConsumer } from '@platformatic/kafka';
+import type { TopicPartition } from '../types.ts';
+
+type Cb<T> = (error: Error | null, result?: T) => void;
+type ApiFn = (connection: unknown, ...args: unknown[]) => void;
+interface Internals {
+  [kGetApi](name: string, cb: Cb<ApiFn>): void;
+  [kGetConnection](broker: unknown, cb: Cb<unknown>): void;
+}
+
+interface OffsetFetchResponse {
+  groups: { groupId: string; errorCode: number; topics: { name: string; partitions: { partitionIndex: number; committedOffset: bigint; errorCode: number }[] }[] }[];
+}
+
+const call = <T>(fn: (cb: Cb<T>) => void) =>
+  new Promise<T>((resolve, reject) => fn((error, result) => (error ? reject(error) : resolve(result as T))));
+
+const UNSTABLE_OFFSET_COMMIT = 88;
+
+/** `topic/partition` -> committed offset (-1 when none), stable (no pending transactional commit). */
+export async function committedOffsets(consumer: ClientConsumer, group: string, tps: readonly TopicPartition[], timeoutMs = 30_000): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (tps.length === 0) return out;
+  const byTopic = new Map<string, number[]>();
+  for (const tp of tps) {
+    const list = byTopic.get(tp.topic) ?? [];
+    list.push(tp.partition);
+    byTopic.set(tp.topic, list);
+  }
+  const topics = [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes }));
+  const internals = consumer as unknown as Internals;
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 0; ; attempt++) {
+    let unstable = false;
+    try {
+      const coordinator = await consumer.findGroupCoordinator();
+      const md = await consumer.metadata({ topics: [...byTopic.keys()] });
+      const broker = md.brokers.get(coordinator);
+      const connection = await call<unknown>((cb) => internals[kGetConnection](broker, cb));
+      const api = await call<ApiFn>((cb) => internals[kGetApi]('OffsetFetch', cb));
+      const response = await call<OffsetFetchResponse>((cb) => api(connection, [{ groupId: group, memberId: null, memberEpoch: -1, topics }], true, cb));
+      for (const g of response.groups) {
+        if (g.errorCode === UNSTABLE_OFFSET_COMMIT) unstable = true;
+        for (const t of g.topics) {
+          for (const p of t.partitions) {
+            if (p.errorCode === UNSTABLE_OFFSET_COMMIT) unstable = true;
+            out.set(`${t.name}/${p.partitionIndex}`, Number(p.committedOffset));
+          }
+        }
+      }
+    } catch (error) {
+      const e = error as { findBy?: (k: string, v: unknown) => unknown; response?: unknown };
+      if (!(e.findBy?.('apiId', 'UNSTABLE_OFFSET_COMMIT') || e.findBy?.('apiId', 'COORDINATOR_LOAD_IN_PROGRESS') || e.findBy?.('apiId', 'NOT_COORDINATOR'))) throw error;
+      unstable = true;
+    }
+    if (!unstable) return out;
+    if (Date.now() > deadline) throw new Error(`committed offsets of group ${group} stayed unstable for ${timeoutMs} ms`);
+    out.clear();
+    await new Promise((r) => setTimeout(r, Math.min(50 * (attempt + 1), 500)));
+  }
+}

@@ -1,0 +1,461 @@
+/**
+ * A member of a Kafka consumer group, with exactly-once consume-transform-produce commits.
+ *
+ * Fetching: its own fetch loop over the client's raw `fetch` (read_committed), not the client's
+ * MessagesStream, because the stream's positions do not follow a rebalance the way exactly-once
+ * needs (kept partitions with no committed offset keep their old position, stale in-flight fetches
+ * can move a rewound position forward). Records wait in a bounded buffer; fetching pauses while it
+ * is full (backpressure).
+ *
+ * Rebalances are eager: every new generation revokes all partitions (`onRevoked`), rewinds to the
+ * committed offsets (read with require_stable) and assigns again (`onAssigned`, which restores
+ * state). Uncommitted work from before a rebalance cannot be committed afterwards:
+ * `commit` throws KafkaRebalanceError; the same generation fence is enforced by the broker
+ * (TxnOffsetCommit carries generation and member id, KIP-447).
+ *
+ * Commit = one Kafka transaction: outputs + changelog records + consumed offsets. The
+ * transactional id is `<group>-<memberId>`, initialised at subscribe: a restarted member with the
+ * same id bumps the producer epoch, which fences its zombie and aborts the zombie's open
+ * transaction.
+ */
+import { randomUUID } from 'node:crypto';
+import { Consumer as ClientConsumer, Producer, type Message, type MessageToProduce } from '@platformatic/kafka';
+import type { CommitBatch, Consumer, LogRecord, PartitionLag, SubscribeOptions, TopicPartition } from '../types.ts';
+import { toMessage } from './append-queue.ts';
+import { committedOffsets } from './group-offsets.ts';
+import type { KafkaLog } from './kafka-log.ts';
+import { KafkaRebalanceError, baseClientOptions, changelogTopic } from './options.ts';
+import { decodePartition } from './records.ts';
+
+const READ_COMMITTED = 1;
+const EARLIEST = -2n;
+const tpKey = (topic: string, partition: number) => `${topic}/${partition}`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface JoinPayload {
+  generationId?: number;
+  memberId: string;
+  assignments?: { topic: string; partitions: number[] }[];
+}
+
+export class KafkaMember implements Consumer {
+  private readonly client: ClientConsumer;
+  private readonly producer: Producer;
+  private readonly group: string;
+  readonly transactionalId: string;
+  private assigned: TopicPartition[] = [];
+  private generation = { generationId: -1, memberId: '' };
+  /** Bumped on every assignment change; records and commits of an older epoch are stale. */
+  private epoch = 0;
+  private assigning = 0;
+  private readonly positions = new Map<string, number>();
+  /** Offset after the last visible record buffered, per partition. */
+  private readonly dataEnd = new Map<string, number>();
+  private buffer: LogRecord[] = [];
+  private deliveredEpoch: number | undefined;
+  private rebalancing: Promise<void> = Promise.resolve();
+  private committing: Promise<void> | undefined;
+  private readonly changelogs = new Map<string, Promise<void>>();
+  private readonly waiters = new Set<() => void>();
+  private fetchLoop: Promise<void> | undefined;
+  private closed = false;
+  private fatal: unknown;
+  /** Last error reported by the client in the background (heartbeats, rejoins). */
+  lastError: unknown;
+
+  constructor(
+    private readonly log: KafkaLog,
+    private readonly options: SubscribeOptions,
+    private readonly onClosed: () => void,
+  ) {
+    const o = log.options;
+    this.group = options.group;
+    this.transactionalId = `${options.group}-${options.memberId ?? randomUUID()}`;
+    this.client = new ClientConsumer({
+      ...baseClientOptions(o, `consumer-${options.memberId ?? 'member'}`),
+      groupId: options.group,
+      autocommit: false,
+      isolationLevel: READ_COMMITTED,
+      sessionTimeout: o.sessionTimeoutMs,
+      heartbeatInterval: o.heartbeatIntervalMs,
+      rebalanceTimeout: Math.max(o.sessionTimeoutMs, 60_000),
+      maxWaitTime: o.fetchMaxWaitMs,
+      maxBytes: o.fetchMaxBytes,
+    });
+    this.producer = new Producer({
+      ...baseClientOptions(o, `txn-${options.memberId ?? 'member'}`),
+      idempotent: true,
+      transactionalId: this.transactionalId,
+      compression: o.compression,
+    });
+    this.client.on('error', (e: unknown) => (this.lastError = e));
+    this.producer.on('error', (e: unknown) => (this.lastError = e));
+    this.client.on('consumer:group:join', (p: JoinPayload) => this.onJoin(p));
+  }
+
+  /** Fences zombies of this transactional id, joins the group and waits for the first assignment. */
+  async start(): Promise<void> {
+    // InitProducerId for the transactional id: bumps the epoch (fencing a previous incarnation and
+    // aborting its open transaction) before this member reads anything.
+    const txn = await this.producer.beginTransaction();
+    await txn.cancel();
+    this.client.topics.trackAll(...this.options.topics);
+    await this.client.joinGroup({});
+    await this.rebalancing;
+    this.fetchLoop = this.runFetchLoop();
+  }
+
+  assignment(): readonly TopicPartition[] {
+    return this.assigned;
+  }
+
+  // ---- rebalancing ----
+
+  private onJoin(payload: JoinPayload): void {
+    const tps: TopicPartition[] = [];
+    for (const a of payload.assignments ?? []) for (const partition of a.partitions) tps.push({ topic: a.topic, partition });
+    tps.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
+    this.reassign(tps, { generationId: payload.generationId ?? -1, memberId: payload.memberId });
+  }
+
+  /** Eager reassignment: stale everything now, then (serialised) revoke, rewind, assign. */
+  private reassign(tps: TopicPartition[], generation: { generationId: number; memberId: string }): void {
+    this.epoch++;
+    this.assigning++;
+    this.buffer = [];
+    this.wake();
+    this.rebalancing = this.rebalancing
+      .then(async () => {
+        await this.committing?.catch(() => undefined);
+        const old = this.assigned;
+        this.assigned = [];
+        this.positions.clear();
+        this.dataEnd.clear();
+        if (old.length > 0) await this.options.listener?.onRevoked?.(old);
+        if (this.closed) return;
+        this.generation = generation;
+        await this.rewind(tps);
+        this.assigned = tps;
+        if (tps.length > 0) await this.options.listener?.onAssigned?.(tps, this);
+      })
+      .catch((error: unknown) => {
+        this.fatal ??= error;
+      })
+      .finally(() => {
+        this.assigning--;
+        this.wake();
+      });
+  }
+
+  /** Positions = committed offsets (stable), or the log start when the group has none. */
+  private async rewind(tps: readonly TopicPartition[]): Promise<void> {
+    if (tps.length === 0) return;
+    const committed = await committedOffsets(this.client, this.group, tps);
+    const topics = [...new Set(tps.map((tp) => tp.topic))];
+    const earliest = await this.client.listOffsets({ topics, timestamp: EARLIEST });
+    for (const tp of tps) {
+      const c = committed.get(tpKey(tp.topic, tp.partition)) ?? -1;
+      const start = Number(earliest.get(tp.topic)?.[tp.partition] ?? 0n);
+      this.positions.set(tpKey(tp.topic, tp.partition), c >= 0 ? Math.max(c, start) : start);
+    }
+  }
+
+  // ---- fetching ----
+
+  private wake(): void {
+    for (const w of [...this.waiters]) w();
+  }
+
+  private waitForWake(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.waiters.add(done);
+    });
+  }
+
+  private async runFetchLoop(): Promise<void> {
+    const o = this.log.options;
+    let failures = 0;
+    while (!this.closed && this.fatal === undefined) {
+      if (this.assigning > 0 || this.assigned.length === 0 || this.buffer.length >= o.maxBufferedRecords) {
+        await this.waitForWake(200);
+        continue;
+      }
+      const epoch = this.epoch;
+      try {
+        await this.fetchOnce(epoch);
+        failures = 0;
+      } catch (error) {
+        if (this.closed) break;
+        this.lastError = error;
+        failures++;
+        this.client.clearMetadata();
+        if (hasId(error, 'OFFSET_OUT_OF_RANGE') && epoch === this.epoch) await this.clampPositions().catch(() => undefined);
+        await sleep(Math.min(100 * failures, 2000));
+      }
+    }
+  }
+
+  private async fetchOnce(epoch: number): Promise<void> {
+    const o = this.log.options;
+    const tps = this.assigned.filter((tp) => this.positions.has(tpKey(tp.topic, tp.partition)));
+    const topics = [...new Set(tps.map((tp) => tp.topic))];
+    const md = await this.client.metadata({ topics });
+    const byLeader = new Map<number, Map<string, { topicId: string; partitions: { partition: number; fetchOffset: bigint; partitionMaxBytes: number; currentLeaderEpoch: number; lastFetchedEpoch: number }[] }>>();
+    const idToTopic = new Map<string, string>();
+    const requested = new Map<string, number>();
+    for (const tp of tps) {
+      const t = md.topics.get(tp.topic);
+      if (!t) continue;
+      idToTopic.set(t.id, tp.topic);
+      const leader = t.partitions[tp.partition].leader;
+      let topicsOfLeader = byLeader.get(leader);
+      if (!topicsOfLeader) byLeader.set(leader, (topicsOfLeader = new Map()));
+      let entry = topicsOfLeader.get(tp.topic);
+      if (!entry) topicsOfLeader.set(tp.topic, (entry = { topicId: t.id, partitions: [] }));
+      const from = this.positions.get(tpKey(tp.topic, tp.partition))!;
+      requested.set(tpKey(tp.topic, tp.partition), from);
+      entry.partitions.push({ partition: tp.partition, fetchOffset: BigInt(from), partitionMaxBytes: 1 << 20, currentLeaderEpoch: -1, lastFetchedEpoch: -1 });
+    }
+    await Promise.all(
+      [...byLeader].map(async ([node, topicsOfLeader]) => {
+        const response = await this.client.fetch({
+          node,
+          topics: [...topicsOfLeader.values()],
+          maxWaitTime: o.fetchMaxWaitMs,
+          minBytes: 1,
+          maxBytes: o.fetchMaxBytes,
+          isolationLevel: READ_COMMITTED,
+        });
+        if (epoch !== this.epoch || this.closed) return; // a rebalance made this response stale
+        let added = 0;
+        for (const t of response.responses) {
+          const topic = idToTopic.get(t.topicId);
+          if (topic === undefined) continue;
+          for (const p of t.partitions) {
+            const key = tpKey(topic, p.partitionIndex);
+            const from = requested.get(key);
+            if (from === undefined || this.positions.get(key) !== from) continue;
+            const { records, next } = decodePartition(topic, p.partitionIndex, from, p.records, p.abortedTransactions ?? [], true);
+            for (const r of records) this.buffer.push(r);
+            added += records.length;
+            if (records.length > 0) this.dataEnd.set(key, records[records.length - 1].offset + 1);
+            this.positions.set(key, next);
+          }
+        }
+        if (added > 0) this.wake();
+      }),
+    );
+  }
+
+  /** After OFFSET_OUT_OF_RANGE (retention deleted what we wanted): move positions into the log. */
+  private async clampPositions(): Promise<void> {
+    const topics = [...new Set(this.assigned.map((tp) => tp.topic))];
+    const earliest = await this.client.listOffsets({ topics, timestamp: EARLIEST });
+    const latest = await this.client.listOffsets({ topics, isolationLevel: READ_COMMITTED });
+    for (const tp of this.assigned) {
+      const key = tpKey(tp.topic, tp.partition);
+      const pos = this.positions.get(key);
+      if (pos === undefined) continue;
+      const lo = Number(earliest.get(tp.topic)?.[tp.partition] ?? 0n);
+      const hi = Number(latest.get(tp.topic)?.[tp.partition] ?? 0n);
+      if (pos < lo || pos > hi) this.positions.set(key, lo);
+    }
+  }
+
+  async poll(maxRecords: number, maxWaitMs: number): Promise<LogRecord[]> {
+    const deadline = Date.now() + maxWaitMs;
+    for (;;) {
+      if (this.fatal !== undefined) throw this.fatal;
+      if (this.closed) return [];
+      if (this.assigning === 0 && this.buffer.length > 0) {
+        const out = this.buffer.length <= maxRecords ? this.buffer : this.buffer.slice(0, maxRecords);
+        this.buffer = out === this.buffer ? [] : this.buffer.slice(maxRecords);
+        this.deliveredEpoch ??= this.epoch;
+        this.wake(); // room for the fetch loop
+        return out;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) return [];
+      await this.waitForWake(left);
+    }
+  }
+
+  // ---- committing ----
+
+  async commit(batch: CommitBatch): Promise<void> {
+    if (this.fatal !== undefined) throw this.fatal;
+    if (this.closed) throw new Error('consumer is closed');
+    await this.rebalancing;
+    const delivered = this.deliveredEpoch;
+    if (delivered !== undefined && delivered !== this.epoch) {
+      this.deliveredEpoch = undefined;
+      throw new KafkaRebalanceError(`group ${this.group} rebalanced after these records were polled; nothing was committed (they will be delivered again)`);
+    }
+    const owned = new Set(this.assigned.map((tp) => tpKey(tp.topic, tp.partition)));
+    for (const o of batch.offsets) {
+      if (!owned.has(tpKey(o.topic, o.partition))) throw new KafkaRebalanceError(`${o.topic}/${o.partition} is not assigned to this member`);
+    }
+    if (batch.offsets.length === 0 && batch.outputs.length === 0 && batch.state.length === 0) {
+      this.deliveredEpoch = undefined;
+      return;
+    }
+    const run = this.commitTransaction(batch, this.generation);
+    this.committing = run;
+    try {
+      await run;
+      this.deliveredEpoch = undefined;
+    } catch (error) {
+      // Nothing of the batch is visible. Rewind to the committed offsets and restore state, so
+      // that the caller, having dropped its batch, sees the records again on consistent state.
+      this.deliveredEpoch = undefined;
+      if (!this.closed) this.reassign([...this.assigned], this.generation);
+      if (isFenced(error)) this.fatal = error;
+      if (hasId(error, 'ILLEGAL_GENERATION') || hasId(error, 'UNKNOWN_MEMBER_ID') || hasId(error, 'REBALANCE_IN_PROGRESS') || hasId(error, 'FENCED_INSTANCE_ID')) {
+        throw new KafkaRebalanceError(`commit fenced by a rebalance of group ${this.group}`, { cause: error });
+      }
+      throw error;
+    } finally {
+      this.committing = undefined;
+    }
+  }
+
+  private async commitTransaction(batch: CommitBatch, generation: { generationId: number; memberId: string }): Promise<void> {
+    const messages: MessageToProduce[] = [];
+    for (const r of batch.outputs) {
+      const n = await this.log.partitionsOrLoad(r.topic);
+      if (n === undefined) throw new Error(`unknown topic ${r.topic}`);
+      messages.push(toMessage(r, n));
+    }
+    for (const w of batch.state) {
+      await this.ensureChangelog(w.store);
+      messages.push({ topic: changelogTopic(this.group, w.store), partition: w.partition, key: Buffer.from(w.key, 'utf8'), value: w.value as Buffer });
+    }
+    const txn = await this.producer.beginTransaction();
+    try {
+      if (messages.length > 0) await txn.send({ messages });
+      if (batch.offsets.length > 0) {
+        await txn.addConsumer(this.client);
+        const consumer = { groupId: this.group, generationId: generation.generationId, memberId: generation.memberId, coordinatorId: this.client.coordinatorId ?? (await this.client.findGroupCoordinator()) };
+        // One TxnOffsetCommit per partition, sequentially: the client de-duplicates concurrent
+        // calls of one operation into one request.
+        for (const o of batch.offsets) {
+          const key = tpKey(o.topic, o.partition);
+          // Past trailing transaction markers: the offset after the last visible record is also
+          // where the next visible record can start.
+          let offset = o.offset;
+          const pos = this.positions.get(key);
+          if (offset === this.dataEnd.get(key) && pos !== undefined && pos > offset) offset = pos;
+          const message = { topic: o.topic, partition: o.partition, offset: BigInt(offset - 1), metadata: { consumer } } as unknown as Message;
+          await txn.addOffset(message);
+        }
+      }
+      await txn.commit();
+    } catch (error) {
+      await txn.abort().catch(() => txn.cancel().catch(() => undefined));
+      throw error;
+    }
+  }
+
+  private ensureChangelog(store: string): Promise<void> {
+    let ready = this.changelogs.get(store);
+    if (ready === undefined) {
+      const partitions = this.log.options.changelogPartitions ?? Math.max(1, ...this.options.topics.map((t) => this.log.partitionsOf(t)));
+      ready = this.log.ensureTopics([{ name: changelogTopic(this.group, store), partitions, compacted: true }]);
+      ready.catch(() => this.changelogs.delete(store));
+      this.changelogs.set(store, ready);
+    }
+    return ready;
+  }
+
+  // ---- state restore ----
+
+  async restore(store: string, partitions: readonly number[], apply: (key: string, value: Buffer) => void): Promise<void> {
+    const topic = changelogTopic(this.group, store);
+    const n = await this.log.partitionsOrLoad(topic);
+    if (n === undefined) return;
+    const md = await this.client.metadata({ topics: [topic] });
+    const t = md.topics.get(topic)!;
+    const starts = await this.client.listOffsets({ topics: [topic], timestamp: EARLIEST });
+    const ends = await this.client.listOffsets({ topics: [topic], isolationLevel: READ_COMMITTED });
+    for (const p of partitions) {
+      if (p >= n) continue;
+      const end = Number(ends.get(topic)?.[p] ?? 0n);
+      let from = Number(starts.get(topic)?.[p] ?? 0n);
+      const latest = new Map<string, Buffer | null>();
+      let stalls = 0;
+      while (from < end) {
+        const response = await this.client.fetch({
+          node: t.partitions[p].leader,
+          topics: [{ topicId: t.id, partitions: [{ partition: p, fetchOffset: BigInt(from), partitionMaxBytes: 4 << 20, currentLeaderEpoch: -1, lastFetchedEpoch: -1 }] }],
+          maxWaitTime: 100,
+          minBytes: 1,
+          maxBytes: this.log.options.fetchMaxBytes,
+          isolationLevel: READ_COMMITTED,
+        });
+        const part = response.responses.flatMap((r) => r.partitions).find((x) => x.partitionIndex === p);
+        const { records, next, tombstones } = decodePartition(topic, p, from, part?.records, part?.abortedTransactions ?? [], true);
+        for (const r of records) {
+          if (r.offset >= end) break;
+          latest.set(r.key, tombstones.has(r.offset) ? null : r.value);
+        }
+        if (next <= from) {
+          if (++stalls > 50) throw new Error(`restore of ${topic}/${p} made no progress at offset ${from} (end ${end})`);
+          await sleep(20);
+          continue;
+        }
+        stalls = 0;
+        from = next;
+      }
+      for (const [key, value] of latest) if (value !== null) apply(key, value);
+    }
+  }
+
+  // ---- lag ----
+
+  async lag(): Promise<PartitionLag[]> {
+    const tps = this.assigned;
+    if (tps.length === 0) return [];
+    const committed = await committedOffsets(this.client, this.group, tps);
+    const ends = await this.client.listOffsets({ topics: [...new Set(tps.map((tp) => tp.topic))], isolationLevel: READ_COMMITTED });
+    return tps.map((tp) => {
+      const key = tpKey(tp.topic, tp.partition);
+      let offset = Math.max(0, committed.get(key) ?? -1);
+      // Only transaction markers between the committed offset and our position: nothing to read.
+      const pos = this.positions.get(key);
+      if (offset === this.dataEnd.get(key) && pos !== undefined && pos > offset) offset = pos;
+      const end = Number(ends.get(tp.topic)?.[tp.partition] ?? 0n);
+      return { ...tp, offset, end, lag: Math.max(0, end - offset) };
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.wake();
+    await this.rebalancing.catch(() => undefined);
+    await this.committing?.catch(() => undefined);
+    const old = this.assigned;
+    this.assigned = [];
+    if (old.length > 0) await Promise.resolve(this.options.listener?.onRevoked?.(old)).catch(() => undefined);
+    await this.fetchLoop?.catch(() => undefined);
+    await new Promise<void>((resolve) => this.client.close(true, () => resolve()));
+    await this.producer.close().catch(() => undefined);
+    this.onClosed();
+  }
+}
+
+function hasId(error: unknown, id: string): boolean {
+  const e = error as { findBy?: (k: string, v: unknown) => unknown; message?: string } | undefined;
+  if (e && typeof e.findBy === 'function' && e.findBy('apiId', id)) return true;
+  return typeof e?.message === 'string' && e.message.includes(id);
+}
+
+function isFenced(error: unknown): boolean {
+  return hasId(error, 'PRODUCER_FENCED') || hasId(error, 'INVALID_PRODUCER_EPOCH') || hasId(error, 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED');
+}
