@@ -97,7 +97,9 @@ export class KafkaMember implements Consumer {
   async start(): Promise<void> {
     // InitProducerId for the transactional id: bumps the epoch (fencing a previous incarnation and
     // aborting its open transaction) before this member reads anything.
-    const txn = await this.producer.beginTransaction();
+    // producerId/epoch -1: "a new producer" (KIP-360). The client would send 0/0 by default, which
+    // the broker answers with PRODUCER_FENCED once the transactional id has any history.
+    const txn = await this.producer.beginTransaction({ producerId: -1n, producerEpoch: -1 });
     await txn.cancel();
     this.client.topics.trackAll(...this.options.topics);
     await this.client.joinGroup({});
