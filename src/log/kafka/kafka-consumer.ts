@@ -1,22 +1,15 @@
 /**
- * A member of a Kafka consumer group, with exactly-once consume-transform-produce commits.
+ * A member of a Kafka consumer group with exactly-once consume-transform-produce commits.
  *
- * Fetching: its own fetch loop over the client's raw `fetch` (read_committed), not the client's
- * MessagesStream, because the stream's positions do not follow a rebalance the way exactly-once
- * needs (kept partitions with no committed offset keep their old position, stale in-flight fetches
- * can move a rewound position forward). Records wait in a bounded buffer; fetching pauses while it
- * is full (backpressure).
- *
- * Rebalances are eager: every new generation revokes all partitions (`onRevoked`), rewinds to the
- * committed offsets (read with require_stable) and assigns again (`onAssigned`, which restores
- * state). Uncommitted work from before a rebalance cannot be committed afterwards:
- * `commit` throws KafkaRebalanceError; the same generation fence is enforced by the broker
- * (TxnOffsetCommit carries generation and member id, KIP-447).
- *
- * Commit = one Kafka transaction: outputs + changelog records + consumed offsets. The
- * transactional id is `<group>-<memberId>`, initialised at subscribe: a restarted member with the
- * same id bumps the producer epoch, which fences its zombie and aborts the zombie's open
- * transaction.
+ * Fetching is an own loop over the client's raw `fetch` (read_committed) rather than its
+ * MessagesStream, whose positions do not follow a rebalance as exactly-once needs. Records wait in
+ * a bounded buffer; fetching pauses while it is full (backpressure).
+ * Rebalances are eager: each new generation revokes everything (`onRevoked`), rewinds to the
+ * committed offsets (require_stable) and assigns again (`onAssigned` restores state). Work polled
+ * before a rebalance cannot be committed after it (KafkaRebalanceError; the broker enforces the
+ * same through the generation in TxnOffsetCommit, KIP-447).
+ * Commit = one transaction: outputs + changelog records + offsets. Transactional id
+ * `<group>-<memberId>`, initialised at subscribe, so a restarted member fences its zombie.
  */
 import { randomUUID } from 'node:crypto';
 import { Consumer as ClientConsumer, Producer, type Message, type MessageToProduce } from '@platformatic/kafka';
@@ -24,8 +17,10 @@ import type { CommitBatch, Consumer, LogRecord, PartitionLag, SubscribeOptions, 
 import { toMessage } from './append-queue.ts';
 import { committedOffsets } from './group-offsets.ts';
 import type { KafkaLog } from './kafka-log.ts';
-import { KafkaRebalanceError, baseClientOptions, changelogTopic } from './options.ts';
+import { restoreChangelog } from './changelog.ts';
+import { KafkaRebalanceError, baseClientOptions, changelogTopic, hasKafkaError as hasId } from './options.ts';
 import { decodePartition } from './records.ts';
+import { Signal } from './signal.ts';
 
 const READ_COMMITTED = 1;
 const EARLIEST = -2n;
@@ -56,7 +51,7 @@ export class KafkaMember implements Consumer {
   private rebalancing: Promise<void> = Promise.resolve();
   private committing: Promise<void> | undefined;
   private readonly changelogs = new Map<string, Promise<void>>();
-  private readonly waiters = new Set<() => void>();
+  private readonly signal = new Signal();
   private fetchLoop: Promise<void> | undefined;
   private closed = false;
   private fatal: unknown;
@@ -125,7 +120,7 @@ export class KafkaMember implements Consumer {
     this.epoch++;
     this.assigning++;
     this.buffer = [];
-    this.wake();
+    this.signal.wake();
     this.rebalancing = this.rebalancing
       .then(async () => {
         await this.committing?.catch(() => undefined);
@@ -145,7 +140,7 @@ export class KafkaMember implements Consumer {
       })
       .finally(() => {
         this.assigning--;
-        this.wake();
+        this.signal.wake();
       });
   }
 
@@ -164,28 +159,12 @@ export class KafkaMember implements Consumer {
 
   // ---- fetching ----
 
-  private wake(): void {
-    for (const w of [...this.waiters]) w();
-  }
-
-  private waitForWake(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.waiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.waiters.add(done);
-    });
-  }
-
   private async runFetchLoop(): Promise<void> {
     const o = this.log.options;
     let failures = 0;
     while (!this.closed && this.fatal === undefined) {
       if (this.assigning > 0 || this.assigned.length === 0 || this.buffer.length >= o.maxBufferedRecords) {
-        await this.waitForWake(200);
+        await this.signal.wait(200);
         continue;
       }
       const epoch = this.epoch;
@@ -250,7 +229,7 @@ export class KafkaMember implements Consumer {
             this.positions.set(key, next);
           }
         }
-        if (added > 0) this.wake();
+        if (added > 0) this.signal.wake();
       }),
     );
   }
@@ -279,12 +258,12 @@ export class KafkaMember implements Consumer {
         const out = this.buffer.length <= maxRecords ? this.buffer : this.buffer.slice(0, maxRecords);
         this.buffer = out === this.buffer ? [] : this.buffer.slice(maxRecords);
         this.deliveredEpoch ??= this.epoch;
-        this.wake(); // room for the fetch loop
+        this.signal.wake(); // room for the fetch loop
         return out;
       }
       const left = deadline - Date.now();
       if (left <= 0) return [];
-      await this.waitForWake(left);
+      await this.signal.wait(left);
     }
   }
 
@@ -378,44 +357,7 @@ export class KafkaMember implements Consumer {
   // ---- state restore ----
 
   async restore(store: string, partitions: readonly number[], apply: (key: string, value: Buffer) => void): Promise<void> {
-    const topic = changelogTopic(this.group, store);
-    const n = await this.log.partitionsOrLoad(topic);
-    if (n === undefined) return;
-    const md = await this.client.metadata({ topics: [topic] });
-    const t = md.topics.get(topic)!;
-    const starts = await this.client.listOffsets({ topics: [topic], timestamp: EARLIEST });
-    const ends = await this.client.listOffsets({ topics: [topic], isolationLevel: READ_COMMITTED });
-    for (const p of partitions) {
-      if (p >= n) continue;
-      const end = Number(ends.get(topic)?.[p] ?? 0n);
-      let from = Number(starts.get(topic)?.[p] ?? 0n);
-      const latest = new Map<string, Buffer | null>();
-      let stalls = 0;
-      while (from < end) {
-        const response = await this.client.fetch({
-          node: t.partitions[p].leader,
-          topics: [{ topicId: t.id, partitions: [{ partition: p, fetchOffset: BigInt(from), partitionMaxBytes: 4 << 20, currentLeaderEpoch: -1, lastFetchedEpoch: -1 }] }],
-          maxWaitTime: 100,
-          minBytes: 1,
-          maxBytes: this.log.options.fetchMaxBytes,
-          isolationLevel: READ_COMMITTED,
-        });
-        const part = response.responses.flatMap((r) => r.partitions).find((x) => x.partitionIndex === p);
-        const { records, next, tombstones } = decodePartition(topic, p, from, part?.records, part?.abortedTransactions ?? [], true);
-        for (const r of records) {
-          if (r.offset >= end) break;
-          latest.set(r.key, tombstones.has(r.offset) ? null : r.value);
-        }
-        if (next <= from) {
-          if (++stalls > 50) throw new Error(`restore of ${topic}/${p} made no progress at offset ${from} (end ${end})`);
-          await sleep(20);
-          continue;
-        }
-        stalls = 0;
-        from = next;
-      }
-      for (const [key, value] of latest) if (value !== null) apply(key, value);
-    }
+    await restoreChangelog(this.client, this.log, changelogTopic(this.group, store), partitions, apply);
   }
 
   // ---- lag ----
@@ -439,7 +381,7 @@ export class KafkaMember implements Consumer {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.wake();
+    this.signal.wake();
     await this.rebalancing.catch(() => undefined);
     await this.committing?.catch(() => undefined);
     const old = this.assigned;
@@ -450,12 +392,6 @@ export class KafkaMember implements Consumer {
     await this.producer.close().catch(() => undefined);
     this.onClosed();
   }
-}
-
-function hasId(error: unknown, id: string): boolean {
-  const e = error as { findBy?: (k: string, v: unknown) => unknown; message?: string } | undefined;
-  if (e && typeof e.findBy === 'function' && e.findBy('apiId', id)) return true;
-  return typeof e?.message === 'string' && e.message.includes(id);
 }
 
 function isFenced(error: unknown): boolean {

@@ -13,10 +13,10 @@ import { Admin, Consumer as KafkaClientConsumer, Producer } from '@platformatic/
 import type { AppendRecord, AppendResult, Consumer, Log, SubscribeOptions, TopicSpec } from '../types.ts';
 import { AppendQueue } from './append-queue.ts';
 import { KafkaMember } from './kafka-consumer.ts';
-import { baseClientOptions, resolveOptions, type KafkaLogOptions, type ResolvedKafkaLogOptions } from './options.ts';
+import { baseClientOptions, hasKafkaError, resolveOptions, type KafkaLogOptions, type ResolvedKafkaLogOptions } from './options.ts';
 
 export type { DedupIndex, KafkaLogOptions } from './options.ts';
-export { KafkaBufferFullError, KafkaRebalanceError, changelogTopic } from './options.ts';
+export { KafkaBufferFullError, KafkaRebalanceError, changelogTopic, hasKafkaError } from './options.ts';
 
 /** Connects to the cluster (fails fast when no broker answers). */
 export async function openKafkaLog(options: KafkaLogOptions): Promise<KafkaLog> {
@@ -71,7 +71,7 @@ export class KafkaLog implements Log {
           configs,
         });
       } catch (error) {
-        if (!hasApiError(error, 'TOPIC_ALREADY_EXISTS')) throw error;
+        if (!hasKafkaError(error, 'TOPIC_ALREADY_EXISTS')) throw error;
       }
     }
     await this.refreshTopics(specs.map((s) => s.name));
@@ -151,11 +151,4 @@ export class KafkaLog implements Log {
     for (const m of [...this.members]) await m.close().catch(() => undefined);
     await Promise.allSettled([this.producer.close(), this.offsets.close(), this.admin.close()]);
   }
-}
-
-/** True when a client error (or one of its causes) carries the Kafka error `id`. */
-export function hasApiError(error: unknown, id: string): boolean {
-  const e = error as { findBy?: (k: string, v: unknown) => unknown; message?: string };
-  if (e && typeof e.findBy === 'function' && e.findBy('apiId', id)) return true;
-  return typeof e?.message === 'string' && e.message.includes(id);
 }

@@ -188,3 +188,10 @@ export class KafkaBufferFullError extends Error {
     this.name = 'KafkaBufferFullError';
   }
 }
+
+/** True when a client error (or one of the errors it aggregates) carries the Kafka error `id`. */
+export function hasKafkaError(error: unknown, id: string): boolean {
+  const e = error as { findBy?: (k: string, v: unknown) => unknown; message?: string } | undefined;
+  if (e && typeof e.findBy === 'function' && e.findBy('apiId', id)) return true;
+  return typeof e?.message === 'string' && e.message.includes(id);
+}

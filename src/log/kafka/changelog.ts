@@ -1,0 +1,59 @@
+/**
+ * Restoring a state store from its compacted changelog topic (`<group>-<store>-changelog`):
+ * read each partition from the log start to its last stable offset (read_committed, so aborted
+ * transactions are skipped) and apply the last value of every key; a key whose last record is a
+ * tombstone (null value) is not applied.
+ */
+import type { Consumer as ClientConsumer } from '@platformatic/kafka';
+import type { KafkaLog } from './kafka-log.ts';
+import { decodePartition } from './records.ts';
+
+const READ_COMMITTED = 1;
+const EARLIEST = -2n;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function restoreChangelog(
+  client: ClientConsumer,
+  log: KafkaLog,
+  topic: string,
+  partitions: readonly number[],
+  apply: (key: string, value: Buffer) => void,
+): Promise<void> {
+  const n = await log.partitionsOrLoad(topic);
+  if (n === undefined) return;
+  const md = await client.metadata({ topics: [topic] });
+  const t = md.topics.get(topic)!;
+  const starts = await client.listOffsets({ topics: [topic], timestamp: EARLIEST });
+  const ends = await client.listOffsets({ topics: [topic], isolationLevel: READ_COMMITTED });
+  for (const p of partitions) {
+    if (p >= n) continue;
+    const end = Number(ends.get(topic)?.[p] ?? 0n);
+    let from = Number(starts.get(topic)?.[p] ?? 0n);
+    const latest = new Map<string, Buffer | null>();
+    let stalls = 0;
+    while (from < end) {
+      const response = await client.fetch({
+        node: t.partitions[p].leader,
+        topics: [{ topicId: t.id, partitions: [{ partition: p, fetchOffset: BigInt(from), partitionMaxBytes: 4 << 20, currentLeaderEpoch: -1, lastFetchedEpoch: -1 }] }],
+        maxWaitTime: 100,
+        minBytes: 1,
+        maxBytes: log.options.fetchMaxBytes,
+        isolationLevel: READ_COMMITTED,
+      });
+      const part = response.responses.flatMap((r) => r.partitions).find((x) => x.partitionIndex === p);
+      const { records, next, tombstones } = decodePartition(topic, p, from, part?.records, part?.abortedTransactions ?? [], true);
+      for (const r of records) {
+        if (r.offset >= end) break;
+        latest.set(r.key, tombstones.has(r.offset) ? null : r.value);
+      }
+      if (next <= from) {
+        if (++stalls > 50) throw new Error(`restore of ${topic}/${p} made no progress at offset ${from} (end ${end})`);
+        await sleep(20);
+        continue;
+      }
+      stalls = 0;
+      from = next;
+    }
+    for (const [key, value] of latest) if (value !== null) apply(key, value);
+  }
+}
