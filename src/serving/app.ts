@@ -11,6 +11,7 @@ import type { Instance } from '../pipeline/instance.ts';
 import { DEFAULT_PROCESSING } from '../pipeline/personalization-processor.ts';
 import { authorize, type Scope } from './auth.ts';
 import { openApiDocument } from './openapi.ts';
+import { registerStatsRoute } from './stats-route.ts';
 
 export interface AppOptions {
   readonly instance: Instance;
@@ -185,5 +186,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
   app.get('/openapi.json', async () => openApiDocument());
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(dashboard));
+  registerStatsRoute(app, instance, keys);
   return app;
 }

@@ -1,0 +1,39 @@
+/**
+ * `eddy replay FILE`: prequential (test-then-train) evaluation of a log. Progress goes to stderr;
+ * the last stdout line is the one JSON summary of docs/API.md, with the baselines beside eddy.
+ */
+import { parseArgs } from 'node:util';
+import { EddyError } from '../errors.ts';
+import { runReplay } from '../eval/replay.ts';
+import type { ReplayFormat } from '../eval/readers.ts';
+
+const FORMATS: readonly ReplayFormat[] = ['movielens', 'jsonl'];
+
+/** Parses `eddy replay` flags, naming the flag in every error. */
+export function parseReplayArgs(argv: readonly string[]) {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      format: { type: 'string', default: 'movielens' },
+      items: { type: 'string' },
+      k: { type: 'string', default: '10' },
+      report: { type: 'string' },
+      'no-baselines': { type: 'boolean', default: false },
+    },
+  });
+  const file = positionals[0];
+  if (!file) throw new EddyError('EDDY_CONFIG_INVALID', { message: 'FILE: is required (eddy replay FILE --format movielens|jsonl)' });
+  const format = values.format as ReplayFormat;
+  if (!FORMATS.includes(format)) throw new EddyError('EDDY_CONFIG_INVALID', { message: `--format: must be one of ${FORMATS.join(', ')}` });
+  const k = Number(values.k);
+  if (!Number.isInteger(k) || k < 1 || k > 1000) throw new EddyError('EDDY_CONFIG_INVALID', { message: '--k: must be an integer from 1 to 1000' });
+  return { file, format, k, items: values.items, report: values.report, baselines: !values['no-baselines'] };
+}
+
+export async function replay(argv: readonly string[]): Promise<number> {
+  const options = parseReplayArgs(argv);
+  const { summary } = await runReplay(options);
+  process.stdout.write(`${JSON.stringify(summary)}\n`);
+  return 0;
+}
