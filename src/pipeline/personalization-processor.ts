@@ -80,6 +80,11 @@ export interface PersonalizationProcessorOptions {
   readonly config?: ProcessingConfig;
   /** Apply item updates in place (this instance owns every partition) instead of via the log. */
   readonly local: boolean;
+  /**
+   * The catalogue is fed by a global reader through `applyCatalog` (every processor of a group
+   * needs every item's category, not only its partitions'), so it is not one of the task's stores.
+   */
+  readonly globalCatalog?: boolean;
   /** Wall clock, for catalogue `addedAt`. */
   readonly now?: () => number;
 }
@@ -105,7 +110,8 @@ export class PersonalizationProcessor implements Processor {
     this.popLambda = halfLifeToLambda(this.config.popularityHalfLifeMs);
     this.watermark = new Watermark(this.config.allowedLatenessMs);
     this.now = options.now ?? Date.now;
-    this.stores = [this.users, this.items, this.covis, this.catalog] as KeyValueStore<unknown>[];
+    const stores = [this.users, this.items, this.covis, ...(options.globalCatalog ? [] : [this.catalog])];
+    this.stores = stores as KeyValueStore<unknown>[];
   }
 
   /** Calls `listener` for every interaction, after dedup and enrichment, before user state changes. */
@@ -125,7 +131,7 @@ export class PersonalizationProcessor implements Processor {
     const { topics } = this.options;
     // The catalogue is a table the events are joined with: apply its changes in a batch first, so
     // that an item stored before its first events is known when they are enriched.
-    for (const record of records) if (record.topic === topics.catalog) this.processCatalog(record, context);
+    for (const record of records) if (record.topic === topics.catalog) this.applyCatalog(record, context);
     for (const record of records) {
       if (record.topic === topics.interactions) this.processInteraction(record, context);
       else if (record.topic === topics.contentClicks) this.processItemRecord(record, context);
@@ -256,7 +262,8 @@ export class PersonalizationProcessor implements Processor {
     this.items.put(update.item, partition, state);
   }
 
-  private processCatalog(record: LogRecord, context: ProcessorContext): void {
+  /** Applies one content_catalog record (the task's own, or a global reader's). */
+  applyCatalog(record: LogRecord, context: ProcessorContext): void {
     const raw = this.parse(record, context);
     if (raw === undefined) return;
     const checked = validateItem(raw);
