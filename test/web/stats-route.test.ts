@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { startEmbeddedInstance, type Instance } from '../../src/pipeline/instance.ts';
 import { buildApp } from '../../src/serving/app.ts';
-import { histogramQuantile, registerStatsRoute, type StatsResponse } from '../../src/serving/stats-route.ts';
+import { histogramQuantile, type StatsResponse } from '../../src/serving/stats-route.ts';
 import { parseApiKeys } from '../../src/serving/auth.ts';
 
 describe('GET /v1/stats', () => {
@@ -13,7 +13,6 @@ describe('GET /v1/stats', () => {
   before(async () => {
     instance = await startEmbeddedInstance({ dataDir: ':memory:' });
     app = buildApp({ instance });
-    if (!app.hasRoute({ method: 'GET', url: '/v1/stats' })) registerStatsRoute(app, instance);
     await app.ready();
   });
   after(async () => {
@@ -55,7 +54,6 @@ describe('GET /v1/stats', () => {
 
   it('needs the read scope when API keys are configured', async () => {
     const keyed = buildApp({ instance, apiKeys: parseApiKeys('r1:read,w1:write') });
-    registerStatsRoute(keyed, instance, parseApiKeys('r1:read,w1:write'));
     try {
       assert.equal((await keyed.inject({ url: '/v1/stats' })).statusCode, 401);
       assert.equal((await keyed.inject({ url: '/v1/stats', headers: { authorization: 'Bearer w1' } })).statusCode, 403);
