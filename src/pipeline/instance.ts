@@ -2,7 +2,6 @@
  * One eddy instance: the log, the processing task, the feature store, serving's recommender and
  * ingest, wired for the chosen deployment. The HTTP layer and the CLI only talk to this.
  */
-import { EddyError } from '../errors.ts';
 import { InProcessFeatureStore } from '../features/in-process-store.ts';
 import type { FeatureStore } from '../features/feature-store.ts';
 import { openEmbeddedLog, type EmbeddedLog } from '../log/embedded/embedded-log.ts';
@@ -10,6 +9,8 @@ import type { Log, PartitionLag } from '../log/types.ts';
 import { Metrics } from '../ops/metrics.ts';
 import { Recommender, DEFAULT_RECOMMENDER, type RecommenderConfig } from '../serving/recommender.ts';
 import { StreamTask } from '../stream/task.ts';
+import { admission } from './admission.ts';
+import { commitObserver } from './commit-metrics.ts';
 import { Ingest } from './ingest.ts';
 import { DEFAULT_PROCESSING, PersonalizationProcessor, type ProcessingConfig } from './personalization-processor.ts';
 import { topicNames, topicSpecs, type TopicNames } from './topics.ts';
@@ -30,13 +31,20 @@ export interface InstanceOptions {
   readonly metrics?: Metrics;
 }
 
+/**
+ * A running instance of any deployment and role. Every instance reads features and recommends (from
+ * the in-process state, or from Redis in the Kafka deployment); what differs by role is documented
+ * on the optional fields.
+ */
 export interface Instance {
   readonly log: Log;
   readonly topics: TopicNames;
-  readonly ingest: Ingest;
+  /** Validation and appends; absent on instances that take no writes (Kafka roles `process`, `serve`). */
+  readonly ingest?: Ingest;
   readonly recommender: Recommender;
   readonly featureStore: FeatureStore;
-  readonly processor: PersonalizationProcessor;
+  /** The stream processor; absent on instances that do not process (Kafka roles `ingest`, `serve`). */
+  readonly processor?: PersonalizationProcessor;
   readonly metrics: Metrics;
   /** Records appended but not yet processed. */
   lag(): number;
@@ -48,8 +56,14 @@ export interface Instance {
   stop(): Promise<void>;
 }
 
+/** The embedded instance does everything in one process. */
+export interface EmbeddedInstance extends Instance {
+  readonly ingest: Ingest;
+  readonly processor: PersonalizationProcessor;
+}
+
 /** Starts an instance on the embedded log (every role in one process). */
-export async function startEmbeddedInstance(options: InstanceOptions): Promise<Instance> {
+export async function startEmbeddedInstance(options: InstanceOptions): Promise<EmbeddedInstance> {
   const partitions = options.partitions ?? 12;
   const topics = topicNames(options.topicPrefix);
   const metrics = options.metrics ?? new Metrics();
@@ -62,21 +76,16 @@ export async function startEmbeddedInstance(options: InstanceOptions): Promise<I
   const positions = new Map<string, number>();
   let ready = false;
   let failure: unknown;
+  const observeCommit = commitObserver(metrics, topics);
   const task = new StreamTask({
     log,
     group: 'eddy-processor',
     topics: consumed,
     processor,
     maxBatch: options.maxBatch ?? 5000,
-    onCommitted: ({ records, commitMs }) => {
-      const now = Date.now();
-      for (const r of records) {
-        positions.set(`${r.topic}/${r.partition}`, r.offset + 1);
-        const ingestedAt = r.topic === topics.interactions ? ingestedAtOf(r.value) : undefined;
-        if (ingestedAt !== undefined) metrics.processingFreshness.observe((now - ingestedAt) / 1000);
-      }
-      metrics.eventsProcessed.inc(records.length);
-      metrics.commitDuration.observe(commitMs / 1000);
+    onCommitted: (info) => {
+      for (const r of info.records) positions.set(`${r.topic}/${r.partition}`, r.offset + 1);
+      observeCommit(info);
     },
     onError: (error) => {
       failure = error;
@@ -99,13 +108,7 @@ export async function startEmbeddedInstance(options: InstanceOptions): Promise<I
   const ingest = new Ingest({
     log,
     topics,
-    admit: () => {
-      if (failure !== undefined) throw new EddyError('EDDY_NOT_READY', { message: 'processing has stopped after an error' });
-      if (lag() > maxLag) {
-        metrics.overloaded.inc();
-        throw new EddyError('EDDY_OVERLOADED', { retryAfterSec: 1 });
-      }
-    },
+    admit: admission({ lag, maxLag, failure: () => failure, metrics }),
   });
   const featureStore = new InProcessFeatureStore(processor);
   const recommender = new Recommender(featureStore, options.recommender ?? DEFAULT_RECOMMENDER, (options.processing ?? DEFAULT_PROCESSING).user);
@@ -148,13 +151,3 @@ export async function startEmbeddedInstance(options: InstanceOptions): Promise<I
     },
   };
 }
-
-function ingestedAtOf(value: Buffer): number | undefined {
-  // Cheap scan instead of a second JSON.parse: ingest appends `"ingested_at":<ms>` last.
-  const s = value.toString('latin1', Math.max(0, value.length - 40));
-  const i = s.lastIndexOf('"ingested_at":');
-  if (i < 0) return undefined;
-  const n = Number.parseInt(s.slice(i + 14), 10);
-  return Number.isFinite(n) ? n : undefined;
-}
-

@@ -78,7 +78,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.post('/v1/events', { onRequest: guard('write') }, async (request, reply) => {
     const body = request.body;
     const batch = Array.isArray(body) ? body : [body];
-    const result = await instance.ingest.events(batch);
+    const result = await ingestOf(instance).events(batch);
     metrics.eventsIngested.inc(result.accepted);
     metrics.eventsDuplicate.inc(result.duplicates);
     metrics.eventsRejected.inc(result.rejected.length);
@@ -91,13 +91,13 @@ export function buildApp(options: AppOptions): FastifyInstance {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       throw new EddyError('EDDY_INVALID_ITEM', { details: ['/: must be a JSON object'] });
     }
-    await instance.ingest.items([{ ...body, content_id: request.params.content_id }]);
+    await ingestOf(instance).items([{ ...body, content_id: request.params.content_id }]);
     return { content_id: request.params.content_id, stored: true };
   });
 
   app.post('/v1/items', { onRequest: guard('write') }, async (request, reply) => {
     const batch = Array.isArray(request.body) ? request.body : [request.body];
-    const stored = await instance.ingest.items(batch);
+    const stored = await ingestOf(instance).items(batch);
     return reply.status(202).send({ stored });
   });
 
@@ -188,4 +188,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(dashboard));
   registerStatsRoute(app, instance, keys);
   return app;
+}
+
+/** The instance's ingest; an instance of a role that takes no writes answers 404 for write routes. */
+function ingestOf(instance: Instance) {
+  if (instance.ingest === undefined) throw new EddyError('EDDY_NOT_FOUND', { message: 'this instance takes no writes (its role is process or serve)' });
+  return instance.ingest;
 }

@@ -3,7 +3,7 @@
  * outputs, and commits all of it with the consumed offsets in one transaction. It restores state
  * when partitions are assigned and forgets it when they are revoked.
  */
-import type { AppendRecord, Consumer, Log, LogRecord, PartitionOffset, StateWrite, TopicPartition } from '../log/types.ts';
+import type { AppendRecord, Consumer, Log, LogRecord, PartitionLag, PartitionOffset, StateWrite, TopicPartition } from '../log/types.ts';
 import type { KeyValueStore } from './state-store.ts';
 
 /** What a processor may do besides changing its stores. */
@@ -28,7 +28,27 @@ export interface Processor {
 export interface CommitInfo {
   readonly records: readonly LogRecord[];
   readonly changes: ReadonlyMap<string, ReadonlyMap<string, unknown>>;
+  /** The committed state changes, encoded as in the changelog (what a feature store publishes). */
+  readonly writes: readonly StateWrite[];
   readonly commitMs: number;
+}
+
+/** Told after partitions were assigned and their state restored. */
+export interface RestoreInfo {
+  readonly partitions: readonly TopicPartition[];
+  /** Every restored entry, encoded as in the changelog. */
+  readonly writes: readonly StateWrite[];
+  /** Committed offset of each assigned partition: the restored state reflects the records before it. */
+  readonly committed: readonly PartitionLag[];
+}
+
+/**
+ * An error after which the task can go on: the consumer has dropped the uncommitted batch, rewound
+ * to the last commit and restored state (a commit fenced by a rebalance, a transient broker error).
+ * Errors say so with `retriable: true` (KafkaRebalanceError).
+ */
+export function isRetriable(error: unknown): boolean {
+  return (error as { retriable?: unknown } | null)?.retriable === true;
 }
 
 export interface StreamTaskOptions {
@@ -49,6 +69,11 @@ export interface StreamTaskOptions {
   readonly commitIntervalMs?: number;
   readonly memberId?: string;
   readonly onCommitted?: (info: CommitInfo) => void;
+  /** Called after each restore, before processing resumes; must not throw (the rebalance would fail). */
+  readonly onRestored?: (info: RestoreInfo) => void;
+  /** A retriable error (see `isRetriable`): the task drops its uncommitted batch and goes on. */
+  readonly onRetry?: (error: unknown) => void;
+  /** Any other error: the task stops. */
   readonly onError?: (error: unknown) => void;
 }
 
@@ -82,12 +107,18 @@ export class StreamTask {
       listener: {
         onAssigned: async (tps, consumer) => {
           const partitions = [...new Set(tps.map((tp) => tp.partition))];
+          const writes: StateWrite[] = [];
+          const keep = this.options.onRestored !== undefined;
           for (const store of processor.stores) {
             for (const p of partitions) {
-              await consumer.restore(store.name, [p], (key, value) => store.restoreEntry(key, p, value));
+              await consumer.restore(store.name, [p], (key, value) => {
+                store.restoreEntry(key, p, value);
+                if (keep) writes.push({ store: store.name, partition: p, key, value });
+              });
             }
           }
           processor.onAssigned?.(tps);
+          if (keep) this.options.onRestored!({ partitions: tps, writes, committed: await consumer.lag() });
         },
         onRevoked: (tps) => {
           const partitions = new Set(tps.map((tp) => tp.partition));
@@ -102,13 +133,23 @@ export class StreamTask {
   private async run(): Promise<void> {
     while (this.running) {
       try {
-        const records = await this.consumer!.poll(this.maxBatch, this.pollWaitMs);
+        // With work pending, wait no longer than until its commit is due.
+        const wait = this.pending.length === 0 ? this.pollWaitMs : Math.max(0, Math.min(this.pollWaitMs, this.lastCommit + this.commitIntervalMs - performance.now()));
+        const records = await this.consumer!.poll(this.maxBatch, wait);
         if (!this.running) break;
         await this.processBatch(records);
       } catch (error) {
-        this.running = false;
-        if (this.options.onError) this.options.onError(error);
-        else throw error;
+        // The consumer has rewound and restored (see isRetriable): what was processed since the
+        // last commit is gone from state and will be delivered again, so it must go from here too.
+        this.pending = [];
+        this.pendingOutputs = [];
+        for (const store of this.options.processor.stores) store.clearDirty();
+        if (this.running && isRetriable(error)) this.options.onRetry?.(error);
+        else {
+          this.running = false;
+          if (this.options.onError) this.options.onError(error);
+          else throw error;
+        }
       }
       // Let the HTTP server and appends in between batches (the processor runs on the same thread).
       await new Promise<void>((resolve) => setImmediate(resolve));
@@ -146,7 +187,7 @@ export class StreamTask {
     const started = performance.now();
     await this.consumer!.commit({ offsets: nextOffsets(records), outputs, state });
     this.processed += records.length;
-    this.options.onCommitted?.({ records, changes, commitMs: performance.now() - started });
+    this.options.onCommitted?.({ records, changes, writes: state, commitMs: performance.now() - started });
   }
 
   /** Lag of this task's partitions. */

@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { Consumer as ClientConsumer, Producer, type Message, type MessageToProduce } from '@platformatic/kafka';
 import type { CommitBatch, Consumer, LogRecord, PartitionLag, SubscribeOptions, TopicPartition } from '../types.ts';
 import { toMessage } from './append-queue.ts';
+import { coPartitionedAssigner } from './co-partitioned-assigner.ts';
 import { committedOffsets } from './group-offsets.ts';
 import type { KafkaLog } from './kafka-log.ts';
 import { restoreChangelog } from './changelog.ts';
@@ -76,6 +77,7 @@ export class KafkaMember implements Consumer {
       rebalanceTimeout: Math.max(o.sessionTimeoutMs, 60_000),
       maxWaitTime: o.fetchMaxWaitMs,
       maxBytes: o.fetchMaxBytes,
+      partitionAssigner: coPartitionedAssigner,
     });
     this.producer = new Producer({
       ...baseClientOptions(o, `txn-${options.memberId ?? 'member'}`),
@@ -276,11 +278,18 @@ export class KafkaMember implements Consumer {
     const delivered = this.deliveredEpoch;
     if (delivered !== undefined && delivered !== this.epoch) {
       this.deliveredEpoch = undefined;
+      // The batch may also hold records polled after the rebalance, processed on restored state:
+      // rewind and restore once more so that the caller, dropping the batch, loses none of them.
+      if (!this.closed) this.reassign([...this.assigned], this.generation);
       throw new KafkaRebalanceError(`group ${this.group} rebalanced after these records were polled; nothing was committed (they will be delivered again)`);
     }
     const owned = new Set(this.assigned.map((tp) => tpKey(tp.topic, tp.partition)));
     for (const o of batch.offsets) {
-      if (!owned.has(tpKey(o.topic, o.partition))) throw new KafkaRebalanceError(`${o.topic}/${o.partition} is not assigned to this member`);
+      if (!owned.has(tpKey(o.topic, o.partition))) {
+        this.deliveredEpoch = undefined;
+        if (!this.closed) this.reassign([...this.assigned], this.generation);
+        throw new KafkaRebalanceError(`${o.topic}/${o.partition} is not assigned to this member`);
+      }
     }
     if (batch.offsets.length === 0 && batch.outputs.length === 0 && batch.state.length === 0) {
       this.deliveredEpoch = undefined;
