@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmbeddedInstance } from '../src/pipeline/instance.ts';
+import { startEmbeddedInstance, type Instance } from '../src/pipeline/instance.ts';
 import { buildApp } from '../src/serving/app.ts';
 import { percentile } from './stats.ts';
 import { syntheticEvents } from './synthetic-events.ts';
@@ -21,6 +21,18 @@ export interface FreshnessRun {
 export async function freshness(trials: number, durability: 'full' | 'normal'): Promise<FreshnessRun> {
   const dir = mkdtempSync(join(tmpdir(), 'eddy-bench-'));
   const instance = await startEmbeddedInstance({ dataDir: dir, durability });
+  try {
+    return await freshnessOf(instance, trials);
+  } finally {
+    await instance.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Freshness of a running instance (any log, any store), through its HTTP API on loopback. */
+export async function freshnessOf(instance: Instance, trials: number, options: { timeoutMs?: number } = {}): Promise<FreshnessRun> {
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const run = Date.now().toString(36);
   const app = buildApp({ instance });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   try {
@@ -28,16 +40,16 @@ export async function freshness(trials: number, durability: 'full' | 'normal'): 
     const items = Array.from({ length: 400 }, (_, i) => ({ content_id: `c${i}`, category: cats[i % 4] }));
     await fetch(`${base}/v1/items`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(items) });
     // Background history, so that recommendations have co-visitation and popularity to work with.
-    const history = syntheticEvents(20_000, { users: 500, items: 400, prefix: `f${Date.now()}` });
+    const history = syntheticEvents(20_000, { users: 500, items: 400, prefix: `f${run}` });
     for (let i = 0; i < history.length; i += 1000) {
       await fetch(`${base}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(history.slice(i, i + 1000)) });
     }
-    await instance.drained();
+    await instance.drained(120_000);
     const visible: number[] = [];
     const serving: number[] = [];
     for (let t = 0; t < trials; t++) {
-      const user = `fresh-${t}`;
-      const event = { event_id: `fe-${t}-${Date.now()}`, user_id: user, session_id: user, timestamp: Date.now(), event_type: 'click', content_id: `c${t % 400}` };
+      const user = `fresh-${run}-${t}`;
+      const event = { event_id: `fe-${run}-${t}`, user_id: user, session_id: user, timestamp: Date.now(), event_type: 'click', content_id: `c${t % 400}` };
       await fetch(`${base}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
       const answered = performance.now();
       for (;;) {
@@ -45,14 +57,12 @@ export async function freshness(trials: number, durability: 'full' | 'normal'): 
         const body = (await (await fetch(`${base}/v1/recommendations?user_id=${user}&k=10`)).json()) as { items: { reasons: string[] }[] };
         serving.push(performance.now() - r0);
         if (body.items.some((i) => !i.reasons.includes('trending'))) break;
-        if (performance.now() - answered > 5000) throw new Error('change not visible after 5 s');
+        if (performance.now() - answered > timeoutMs) throw new Error(`change not visible after ${timeoutMs} ms`);
       }
       visible.push(performance.now() - answered);
     }
     return { p50: percentile(visible, 50), p99: percentile(visible, 99), recommendP50: percentile(serving, 50), recommendP99: percentile(serving, 99) };
   } finally {
     await app.close();
-    await instance.stop();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
