@@ -11,7 +11,7 @@
 import { RedisFeaturePublisher } from '../features/redis-publisher.ts';
 import { RedisFeatureStore } from '../features/redis-store.ts';
 import { groupLag } from '../log/kafka/group-lag.ts';
-import { openKafkaLog, type KafkaLog, type KafkaLogOptions } from '../log/kafka/kafka-log.ts';
+import { changelogTopic, openKafkaLog, type KafkaLog, type KafkaLogOptions } from '../log/kafka/kafka-log.ts';
 import { RedisDedupIndex } from '../log/kafka/redis-dedup-index.ts';
 import type { PartitionLag } from '../log/types.ts';
 import { Metrics } from '../ops/metrics.ts';
@@ -110,10 +110,13 @@ export async function startKafkaInstance(options: KafkaInstanceOptions): Promise
     for (const close of closers.reverse()) await close().catch(() => undefined);
   };
   try {
-    await log.ensureTopics(topicSpecs(topics, partitions, options.replicationFactor));
+    const processing = options.processing ?? DEFAULT_PROCESSING;
+    const processor = processes ? new PersonalizationProcessor({ topics, partitions, local: false, globalCatalog: true, config: processing }) : undefined;
+    // The processor's changelogs too: created lazily, the first commit would wait for their leaders.
+    const changelogs = (processor?.stores ?? []).map((s) => ({ name: changelogTopic(group, s.name), partitions, compacted: true, replicationFactor: options.replicationFactor }));
+    await log.ensureTopics([...topicSpecs(topics, partitions, options.replicationFactor), ...changelogs]);
     const featureStore = new RedisFeatureStore({ redis: options.redis, prefix: redisPrefix, onFallback: () => metrics.featureStoreFallback.inc() });
     closers.push(() => featureStore.close());
-    const processing = options.processing ?? DEFAULT_PROCESSING;
     const recommender = new Recommender(featureStore, options.recommender ?? DEFAULT_RECOMMENDER, processing.user);
 
     // The group's lag: the same figure on every instance, refreshed in the background.
@@ -127,7 +130,6 @@ export async function startKafkaInstance(options: KafkaInstanceOptions): Promise
     const lag = () => lastLag.reduce((n, l) => n + l.lag, 0);
 
     let failure: unknown;
-    const processor = processes ? new PersonalizationProcessor({ topics, partitions, local: false, globalCatalog: true, config: processing }) : undefined;
     let sync: FeatureSync | undefined;
     let catalog: CatalogReader | undefined;
     if (processor !== undefined) {

@@ -19,7 +19,7 @@ import { coPartitionedAssigner } from './co-partitioned-assigner.ts';
 import { committedOffsets } from './group-offsets.ts';
 import type { KafkaLog } from './kafka-log.ts';
 import { restoreChangelog } from './changelog.ts';
-import { KafkaRebalanceError, baseClientOptions, changelogTopic, hasKafkaError as hasId } from './options.ts';
+import { KafkaCommitError, KafkaRebalanceError, baseClientOptions, changelogTopic, hasKafkaError as hasId } from './options.ts';
 import { decodePartition } from './records.ts';
 import { Signal } from './signal.ts';
 
@@ -309,7 +309,8 @@ export class KafkaMember implements Consumer {
       if (hasId(error, 'ILLEGAL_GENERATION') || hasId(error, 'UNKNOWN_MEMBER_ID') || hasId(error, 'REBALANCE_IN_PROGRESS') || hasId(error, 'FENCED_INSTANCE_ID')) {
         throw new KafkaRebalanceError(`commit fenced by a rebalance of group ${this.group}`, { cause: error });
       }
-      throw error;
+      if (this.fatal !== undefined || this.closed) throw error;
+      throw new KafkaCommitError(`commit of group ${this.group} failed; nothing was committed (the records will be delivered again)`, { cause: error });
     } finally {
       this.committing = undefined;
     }

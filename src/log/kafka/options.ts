@@ -159,9 +159,10 @@ export function baseClientOptions(o: ResolvedKafkaLogOptions, role: string) {
     retries: o.retries,
     // CONCURRENT_TRANSACTIONS (the previous transaction's markers are still being written) clears
     // within milliseconds; Java retries it after 20 ms. A flat retry.backoff.ms there would add
-    // ~100+ ms to every commit that follows another.
-    retryDelay: (_client: unknown, _op: string, _attempt: number, _retries: number, error: Error) =>
-      (error as { findBy?: (k: string, v: unknown) => unknown }).findBy?.('apiId', 'CONCURRENT_TRANSACTIONS') ? 20 : o.retryBackoffMs,
+    // ~100+ ms to every commit that follows another. On a loaded broker the markers can take a few
+    // hundred ms, so the pause grows (20, 40, ... 200 ms: about a second over the default retries).
+    retryDelay: (_client: unknown, _op: string, attempt: number, _retries: number, error: Error) =>
+      (error as { findBy?: (k: string, v: unknown) => unknown }).findBy?.('apiId', 'CONCURRENT_TRANSACTIONS') ? Math.min(20 * Math.max(1, attempt), 200) : o.retryBackoffMs,
     timeout: o.requestTimeoutMs,
     ...o.connection,
   };
@@ -178,6 +179,19 @@ export class KafkaRebalanceError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'KafkaRebalanceError';
+  }
+}
+
+/**
+ * A commit failed for another reason than a rebalance or fencing (a broker error that outlasted the
+ * retries); nothing was committed and the member has rewound to its last commit and restored state,
+ * so the caller drops its batch and goes on.
+ */
+export class KafkaCommitError extends Error {
+  readonly retriable = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'KafkaCommitError';
   }
 }
 
