@@ -27,8 +27,18 @@ export interface EddyConfig {
   apiKeys?: string;
   /** Partitions of each topic. */
   partitions: number;
+  /** Replication factor of topics created on start (Kafka; default: the broker's). */
+  replicationFactor?: number;
+  /** min.insync.replicas of topics created on start (Kafka; default: the broker's). */
+  minInsyncReplicas?: number;
   /** Topic-name prefix (tenant). */
   topicPrefix: string;
+  /** Prefix of Redis keys (default `eddy:` followed by the topic prefix). */
+  redisPrefix?: string;
+  /** Stable id of a `process` instance (e.g. the pod name): a restart then fences its predecessor at once. */
+  memberId?: string;
+  /** Kafka client settings (YAML `kafka:`), as KafkaLogOptions documents them with their defaults. */
+  kafka?: KafkaSettings;
   /** `full` fsyncs every commit; `normal` survives a process crash, not a power loss. */
   durability: 'full' | 'normal';
   /** Ingest answers 503 while more records than this wait to be processed. */
@@ -36,6 +46,28 @@ export interface EddyConfig {
   /** Largest request body, bytes. */
   bodyLimit: number;
 }
+
+/** The Kafka producer and consumer settings a config file may set (see src/log/kafka/options.ts). */
+export interface KafkaSettings {
+  clientId?: string;
+  acks?: 'all' | 'leader' | 'none';
+  lingerMs?: number;
+  batchBytes?: number;
+  bufferMemory?: number;
+  maxBlockMs?: number;
+  compression?: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+  retries?: number;
+  retryBackoffMs?: number;
+  requestTimeoutMs?: number;
+  idempotence?: boolean;
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  fetchMaxWaitMs?: number;
+  fetchMaxBytes?: number;
+  maxBufferedRecords?: number;
+}
+
+const ms = { type: 'integer', minimum: 0 } as const;
 
 const schema = {
   type: 'object',
@@ -50,7 +82,33 @@ const schema = {
     role: { enum: ['all', 'ingest', 'process', 'serve'] },
     apiKeys: { type: 'string' },
     partitions: { type: 'integer', minimum: 1, maximum: 1024 },
+    replicationFactor: { type: 'integer', minimum: 1 },
+    minInsyncReplicas: { type: 'integer', minimum: 1 },
     topicPrefix: { type: 'string', pattern: '^[A-Za-z0-9._-]*$' },
+    redisPrefix: { type: 'string' },
+    memberId: { type: 'string', pattern: '^[A-Za-z0-9._-]+$' },
+    kafka: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        clientId: { type: 'string', minLength: 1 },
+        acks: { enum: ['all', 'leader', 'none'] },
+        lingerMs: ms,
+        batchBytes: { type: 'integer', minimum: 1 },
+        bufferMemory: { type: 'integer', minimum: 1 },
+        maxBlockMs: ms,
+        compression: { enum: ['none', 'gzip', 'snappy', 'lz4', 'zstd'] },
+        retries: { type: 'integer', minimum: 0 },
+        retryBackoffMs: ms,
+        requestTimeoutMs: { type: 'integer', minimum: 1 },
+        idempotence: { type: 'boolean' },
+        sessionTimeoutMs: { type: 'integer', minimum: 1 },
+        heartbeatIntervalMs: { type: 'integer', minimum: 1 },
+        fetchMaxWaitMs: ms,
+        fetchMaxBytes: { type: 'integer', minimum: 1 },
+        maxBufferedRecords: { type: 'integer', minimum: 1 },
+      },
+    },
     durability: { enum: ['full', 'normal'] },
     maxLag: { type: 'integer', minimum: 1 },
     bodyLimit: { type: 'integer', minimum: 1024 },
@@ -84,6 +142,10 @@ const ENV: Record<string, keyof EddyConfig> = {
   EDDY_API_KEYS: 'apiKeys',
   EDDY_PARTITIONS: 'partitions',
   EDDY_TOPIC_PREFIX: 'topicPrefix',
+  EDDY_REDIS_PREFIX: 'redisPrefix',
+  EDDY_REPLICATION_FACTOR: 'replicationFactor',
+  EDDY_MIN_INSYNC_REPLICAS: 'minInsyncReplicas',
+  EDDY_MEMBER_ID: 'memberId',
   EDDY_DURABILITY: 'durability',
   EDDY_MAX_LAG: 'maxLag',
 };
@@ -97,10 +159,15 @@ const FLAGS: Record<string, keyof EddyConfig> = {
   '--redis': 'redis',
   '--role': 'role',
   '--partitions': 'partitions',
+  '--replication-factor': 'replicationFactor',
+  '--min-insync-replicas': 'minInsyncReplicas',
+  '--topic-prefix': 'topicPrefix',
+  '--redis-prefix': 'redisPrefix',
+  '--member-id': 'memberId',
   '--durability': 'durability',
 };
 
-const NUMERIC = new Set<keyof EddyConfig>(['port', 'partitions', 'maxLag', 'bodyLimit']);
+const NUMERIC = new Set<keyof EddyConfig>(['port', 'partitions', 'maxLag', 'bodyLimit', 'replicationFactor', 'minInsyncReplicas']);
 
 function coerce(key: keyof EddyConfig, value: string): unknown {
   if (key === 'brokers') return value.split(',').map((s) => s.trim()).filter(Boolean);
