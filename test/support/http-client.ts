@@ -37,3 +37,10 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs: numbe
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/** Sends writes (POST, PUT) to one client and reads (GET) to another: separate ingest and serve instances. */
+export function routedClient(writes: HttpClient, reads: HttpClient): HttpClient {
+  return {
+    request: (method, path, body) => (method === 'GET' ? reads : writes).request(method, path, body),
+  };
+}
