@@ -14,6 +14,8 @@ export interface Recommender {
   recommend(userId: string, k: number, ts: number, exclude: ReadonlySet<string>): string[] | Promise<string[]>;
   /** Learns from one event, after it has been scored. */
   learn(event: ReplayEvent): void | Promise<void>;
+  /** Events this recommender learned before (a resumed replay): they are neither scored nor learned again. */
+  readonly position?: number;
 }
 
 /** Per-recommender outcome of a replay. */
@@ -67,6 +69,10 @@ export async function runPrequential(
     const score = !seen.has(ev.itemId);
     for (let r = 0; r < recommenders.length; r++) {
       const rec = recommenders[r];
+      if (e < (rec.position ?? 0)) {
+        acc[r].seeItem(ev.itemId);
+        continue;
+      }
       const t0 = performance.now();
       if (score) {
         const out = rec.recommend(ev.userId, k, ev.ts, seen);

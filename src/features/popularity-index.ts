@@ -12,53 +12,47 @@ export interface ScoredItem {
   readonly logScore: number;
 }
 
+/** Whether (score a, id a) ranks before b: higher score first, then smaller id. */
+function before(score: number, id: string, b: ScoredItem): boolean {
+  return score > b.logScore || (score === b.logScore && id < b.id);
+}
+
 /**
- * A bounded top list of items whose scores only increase. Offers are O(1) unless the weakest member
- * is replaced (O(capacity)); the sorted view is built on read, and only after a change.
+ * A bounded top list, kept sorted: an offer moves one entry (a binary search and a splice over at
+ * most `capacity` entries), so a read costs nothing. Serving reads these lists on every request
+ * while processing changes them on every event; sorting on read made reads the cost.
  */
 class TopList {
   private readonly scores = new Map<string, number>();
-  private minId: string | undefined;
-  private minScore = Number.POSITIVE_INFINITY;
-  private sorted: ScoredItem[] | undefined;
+  private readonly sorted: ScoredItem[] = [];
 
   constructor(private readonly capacity: number) {}
 
   offer(id: string, logScore: number): void {
     const current = this.scores.get(id);
+    if (current === logScore) return;
+    const list = this.sorted;
     if (current !== undefined) {
-      if (logScore === current) return;
-      this.scores.set(id, logScore);
-      if (id === this.minId) this.findMin();
-    } else if (this.scores.size < this.capacity) {
-      this.scores.set(id, logScore);
-      if (logScore < this.minScore) {
-        this.minScore = logScore;
-        this.minId = id;
-      }
-    } else {
-      if (logScore <= this.minScore) return;
-      this.scores.delete(this.minId!);
-      this.scores.set(id, logScore);
-      this.findMin();
+      list.splice(list.findIndex((s) => s.id === id), 1);
+    } else if (list.length >= this.capacity) {
+      const last = list[list.length - 1];
+      if (!before(logScore, id, last)) return;
+      list.pop();
+      this.scores.delete(last.id);
     }
-    this.sorted = undefined;
+    this.scores.set(id, logScore);
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (before(list[mid].logScore, list[mid].id, { id, logScore })) lo = mid + 1;
+      else hi = mid;
+    }
+    list.splice(lo, 0, { id, logScore });
   }
 
-  private findMin(): void {
-    this.minScore = Number.POSITIVE_INFINITY;
-    for (const [id, s] of this.scores) {
-      if (s < this.minScore) {
-        this.minScore = s;
-        this.minId = id;
-      }
-    }
-  }
-
+  /** Best first; the caller must not keep it across changes (it is the live list). */
   top(): readonly ScoredItem[] {
-    if (this.sorted === undefined) {
-      this.sorted = [...this.scores].map(([id, logScore]) => ({ id, logScore })).sort((a, b) => b.logScore - a.logScore || (a.id < b.id ? -1 : 1));
-    }
     return this.sorted;
   }
 }

@@ -95,6 +95,8 @@ export class EmbeddingModel {
   // scratch buffers reused by every update: the hot path allocates nothing
   private readonly u: Float32Array;
   private readonly gradU: Float32Array;
+  /** indices of items whose vectors changed since takeChanged(), when tracking */
+  private dirty: Set<number> | null = null;
 
   constructor(options: EmbeddingOptions = {}) {
     this.opts = { ...DEFAULTS, ...options };
@@ -185,6 +187,7 @@ export class EmbeddingModel {
     let s = 0;
     for (let d = 0; d < dim; d++) s += this.u[d] * this.output[off + d];
     const g = (sigmoid(s) - label) * lr;
+    if (this.dirty !== null) this.dirty.add(t);
     const l2 = this.opts.l2 * lr;
     for (let d = 0; d < dim; d++) {
       const o = this.output[off + d];
@@ -195,16 +198,18 @@ export class EmbeddingModel {
 
   /**
    * Learns from one interaction. `recentItems` (oldest first) overrides the remembered history,
-   * for callers that keep sessions elsewhere; the item is then appended to the remembered one.
+   * for callers that keep sessions elsewhere (the stream processor's user state); in context mode
+   * the model then keeps nothing per user.
    */
   observe(userId: string, itemId: string, _ts?: number, recentItems?: readonly string[]): void {
-    const st = this.user(userId);
+    const external = recentItems !== undefined && this.opts.mode === 'context';
+    const st = external ? null : this.user(userId);
     const t = this.itemIndex(itemId);
-    const recent = recentItems ? recentItems.map((id) => this.itemIndex(id)) : st.recent;
+    const recent = recentItems ? recentItems.map((id) => this.itemIndex(id)) : st!.recent;
     const dim = this.opts.dim;
     const lr = this.opts.learningRate;
     let ok = true;
-    if (this.opts.mode === 'mf' && st.vec) this.u.set(st.vec);
+    if (this.opts.mode === 'mf' && st?.vec) this.u.set(st.vec);
     else ok = this.contextOf(recent, this.u) > 0;
     if (ok) {
       this.gradU.fill(0);
@@ -213,7 +218,7 @@ export class EmbeddingModel {
         const c = this.sampleNegative(t);
         if (c >= 0) this.step(c, 0, lr);
       }
-      if (this.opts.mode === 'mf' && st.vec) {
+      if (this.opts.mode === 'mf' && st?.vec) {
         for (let d = 0; d < dim; d++) st.vec[d] -= this.gradU[d] + this.opts.l2 * lr * st.vec[d];
       } else {
         // spread dL/du back over the context items, in proportion to their weight in u
@@ -224,16 +229,56 @@ export class EmbeddingModel {
         for (let j = recent.length - 1, n = 0; j >= 0 && n < this.opts.window; j--, n++, w *= this.opts.decay) {
           const off = recent[j] * dim;
           const share = w / total;
+          if (this.dirty !== null) this.dirty.add(recent[j]);
           for (let d = 0; d < dim; d++) this.input[off + d] -= share * this.gradU[d];
         }
       }
     }
-    st.recent.push(t);
-    if (st.recent.length > this.opts.window * 2) st.recent.splice(0, st.recent.length - this.opts.window);
+    if (this.dirty !== null) this.dirty.add(t);
+    if (st !== null) {
+      st.recent.push(t);
+      if (st.recent.length > this.opts.window * 2) st.recent.splice(0, st.recent.length - this.opts.window);
+    }
     this.ring[this.ringPos] = t;
     this.ringPos = (this.ringPos + 1) % RECENT_RING;
     if (this.ringLen < RECENT_RING) this.ringLen++;
     this.version++;
+  }
+
+  /**
+   * Starts (or stops) remembering which items' vectors change, for incremental snapshots: a
+   * stream processor commits only the vectors a batch touched.
+   */
+  trackChanges(on: boolean): void {
+    this.dirty = on ? new Set() : null;
+  }
+
+  /** Ids of the items whose vectors changed since the last call (needs {@link trackChanges}). */
+  takeChanged(): string[] {
+    if (this.dirty === null) return [];
+    const out = [...this.dirty].map((i) => this.ids[i]);
+    this.dirty.clear();
+    return out;
+  }
+
+  /** An item's input and output vectors (2 * dim floats), or null when unknown. */
+  vectorsOf(id: string): Float32Array | null {
+    const i = this.index.get(id);
+    if (i === undefined) return null;
+    const dim = this.opts.dim;
+    const out = new Float32Array(2 * dim);
+    out.set(this.input.subarray(i * dim, (i + 1) * dim));
+    out.set(this.output.subarray(i * dim, (i + 1) * dim), dim);
+    return out;
+  }
+
+  /** Sets an item's vectors from {@link vectorsOf} (restore of an incremental snapshot). */
+  setVectors(id: string, vectors: Float32Array): void {
+    const dim = this.opts.dim;
+    if (vectors.length !== 2 * dim) throw new RangeError(`expected ${2 * dim} floats for ${id}, got ${vectors.length}`);
+    const i = this.itemIndex(id);
+    this.input.set(vectors.subarray(0, dim), i * dim);
+    this.output.set(vectors.subarray(dim), i * dim);
   }
 
   /** The user vector: learned ('mf') or built from recent items ('context'); null when unknown. */

@@ -55,6 +55,13 @@ export interface ExplorationOptions {
   maxAgeMs?: number;
   /** items with fewer impressions than this are fresh, whatever their age. */
   minImpressions?: number;
+  /**
+   * only items registered with {@link Exploration.addItem} can be fresh. Serving sets it: there the
+   * fresh pool is the newly catalogued items, and an old item that simply was never shown must not
+   * take an exploration slot from them; and a registered item is fresh while it is young *and*
+   * short of impressions.
+   */
+  onlyKnown?: boolean;
 }
 
 interface ItemStats {
@@ -69,6 +76,7 @@ export interface ExplorationSnapshot {
   share: number;
   maxAgeMs: number;
   minImpressions: number;
+  onlyKnown?: boolean;
   items: [string, number, number, number][];
   graduated: string[];
 }
@@ -78,6 +86,7 @@ export class Exploration {
   readonly share: number;
   readonly maxAgeMs: number;
   readonly minImpressions: number;
+  readonly onlyKnown: boolean;
   private readonly stats = new Map<string, ItemStats>();
   /** Items pruned after leaving the fresh set; a bare id costs less than its counters. */
   private readonly graduated = new Set<string>();
@@ -86,6 +95,7 @@ export class Exploration {
     this.share = options.share ?? 0.1;
     this.maxAgeMs = options.maxAgeMs ?? 24 * 3600_000;
     this.minImpressions = options.minImpressions ?? 100;
+    this.onlyKnown = options.onlyKnown ?? false;
     if (this.share < 0 || this.share > 1) throw new RangeError(`share must be in 0..1, got ${this.share}`);
   }
 
@@ -105,15 +115,20 @@ export class Exploration {
     this.entry(item).publishedAt = publishedAt;
   }
 
+  /** Whether the item has counters (it was registered, shown or clicked and not pruned). */
+  has(item: string): boolean {
+    return this.stats.has(item);
+  }
+
   /** Counts one showing of an item. */
   recordImpression(item: string): void {
-    if (this.graduated.has(item)) return;
+    if (this.graduated.has(item) || (this.onlyKnown && !this.stats.has(item))) return;
     this.entry(item).impressions++;
   }
 
   /** Counts one click; a click without a recorded impression also counts as one. */
   recordClick(item: string): void {
-    if (this.graduated.has(item)) return;
+    if (this.graduated.has(item) || (this.onlyKnown && !this.stats.has(item))) return;
     const s = this.entry(item);
     s.clicks++;
     if (s.impressions < s.clicks) s.impressions = s.clicks;
@@ -128,8 +143,17 @@ export class Exploration {
   /** Whether an item is still being explored at time `now` (epoch ms). */
   isFresh(item: string, now = Date.now()): boolean {
     const s = this.stats.get(item);
-    if (s === undefined) return !this.graduated.has(item);
+    if (s === undefined) return !this.onlyKnown && !this.graduated.has(item);
+    // registered items only: fresh means young and still short of impressions
+    if (this.onlyKnown) return s.impressions < this.minImpressions && now - s.publishedAt < this.maxAgeMs;
     return s.impressions < this.minImpressions || now - s.publishedAt < this.maxAgeMs;
+  }
+
+  /** The registered items still fresh at `now` (the pool serving explores). */
+  freshItems(now = Date.now()): string[] {
+    const out: string[] = [];
+    for (const id of this.stats.keys()) if (this.isFresh(id, now)) out.push(id);
+    return out;
   }
 
   /** One Thompson draw of an item's click rate. */
@@ -188,12 +212,12 @@ export class Exploration {
   toJSON(): ExplorationSnapshot {
     const items: [string, number, number, number][] = [];
     for (const [id, s] of this.stats) items.push([id, s.impressions, s.clicks, Number.isFinite(s.publishedAt) ? s.publishedAt : -1]);
-    return { kind: 'exploration', share: this.share, maxAgeMs: this.maxAgeMs, minImpressions: this.minImpressions, items, graduated: [...this.graduated] };
+    return { kind: 'exploration', share: this.share, maxAgeMs: this.maxAgeMs, minImpressions: this.minImpressions, onlyKnown: this.onlyKnown, items, graduated: [...this.graduated] };
   }
 
   /** Restores from {@link Exploration.toJSON}. */
   static fromJSON(s: ExplorationSnapshot): Exploration {
-    const e = new Exploration({ share: s.share, maxAgeMs: s.maxAgeMs, minImpressions: s.minImpressions });
+    const e = new Exploration({ share: s.share, maxAgeMs: s.maxAgeMs, minImpressions: s.minImpressions, onlyKnown: s.onlyKnown ?? false });
     for (const [id, impressions, clicks, publishedAt] of s.items) {
       e.stats.set(id, { impressions, clicks, publishedAt: publishedAt === -1 ? -Infinity : publishedAt });
     }

@@ -111,7 +111,7 @@ export async function startEmbeddedInstance(options: InstanceOptions): Promise<E
     admit: admission({ lag, maxLag, failure: () => failure, metrics }),
   });
   const featureStore = new InProcessFeatureStore(processor);
-  const recommender = new Recommender(featureStore, options.recommender ?? DEFAULT_RECOMMENDER, (options.processing ?? DEFAULT_PROCESSING).user);
+  const recommender = new Recommender(featureStore, options.recommender ?? DEFAULT_RECOMMENDER, (options.processing ?? DEFAULT_PROCESSING).user, processor);
   const maintenance = setInterval(() => log.maintain(), 60_000);
   maintenance.unref();
 

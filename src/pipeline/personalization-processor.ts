@@ -6,6 +6,8 @@
  *   content_catalog (by item)   -> the catalogue
  * Item updates are applied in place when this instance owns every partition (embedded mode) and
  * sent through content_clicks otherwise, as a Kafka Streams repartition would.
+ * Every content interaction also trains the instance's global models (embeddings, the re-ranker
+ * from the served lists it answers, exploration); they commit with the batch in the `models` store.
  */
 import { enrich } from '../events/enrich.ts';
 import { CONSUMED_TYPES, INTERACTION_WEIGHT, type Interaction } from '../events/interaction.ts';
@@ -32,8 +34,9 @@ import {
 } from '../features/user-features.ts';
 import { partitionFor } from '../log/partitioner.ts';
 import type { LogRecord, TopicPartition } from '../log/types.ts';
+import { DEFAULT_MODELS, InstanceModels, type ModelsConfig, type ServedList } from '../models/instance-models.ts';
 import { halfLifeToLambda } from '../stream/decay.ts';
-import { KeyValueStore } from '../stream/state-store.ts';
+import { KeyValueStore, type Codec } from '../stream/state-store.ts';
 import type { Processor, ProcessorContext } from '../stream/task.ts';
 import { Watermark } from '../stream/watermark.ts';
 import type { TopicNames } from './topics.ts';
@@ -45,6 +48,12 @@ export interface ProcessingConfig {
   readonly covisHistory: number;
   /** Neighbours kept per co-visitation row (it may hold up to twice as many between prunes). */
   readonly covisRowCap: number;
+  /** The pair with the d-th previous item weighs covisPairDecay^(d-1): adjacent items say most. */
+  readonly covisPairDecay: number;
+  /** Weight of the backward direction (later item -> earlier one) relative to forward. */
+  readonly covisBackward: number;
+  /** The instance's global models (embeddings, ranker, exploration, co-visitation ageing). */
+  readonly models: ModelsConfig;
   /** Half-life of an item's popularity. */
   readonly popularityHalfLifeMs: number;
   /** Events older than the watermark by more than this are late (counted, side-output). */
@@ -55,6 +64,9 @@ export const DEFAULT_PROCESSING: ProcessingConfig = {
   user: DEFAULT_USER_FEATURES,
   covisHistory: 10,
   covisRowCap: 100,
+  covisPairDecay: 0.9,
+  covisBackward: 0.5,
+  models: DEFAULT_MODELS,
   popularityHalfLifeMs: 24 * 3600_000,
   allowedLatenessMs: 60_000,
 };
@@ -89,11 +101,17 @@ export interface PersonalizationProcessorOptions {
   readonly now?: () => number;
 }
 
+/** Model records are opaque bytes (InstanceModels encodes them). */
+const bytesCodec: Codec<Buffer> = { encode: (b) => b, decode: (b) => Buffer.from(b) };
+
 export class PersonalizationProcessor implements Processor {
   readonly users = new KeyValueStore<UserState>('users');
   readonly items = new KeyValueStore<ItemState>('items', itemStateCodec);
   readonly covis = new KeyValueStore<CovisRow>('covis', covisRowCodec);
   readonly catalog = new KeyValueStore<CatalogEntry>('catalog');
+  /** The global models' records (see InstanceModels), in the anchor partition. */
+  readonly modelStore = new KeyValueStore<Buffer>('models', bytesCodec);
+  readonly models: InstanceModels;
   readonly stores: readonly KeyValueStore<unknown>[];
   readonly popularity = new PopularityIndex();
   readonly stats: ProcessingStats = { processed: 0, duplicates: 0, deadLettered: 0, late: 0, streamTime: 0 };
@@ -102,6 +120,11 @@ export class PersonalizationProcessor implements Processor {
   private readonly popLambda: number;
   private readonly now: () => number;
   private readonly partitionCache = new Map<string, number>();
+  /**
+   * The lowest partition this instance owns: its global models are committed there, so that the
+   * instance that gets it back after a restart finds them.
+   */
+  private anchor = 0;
   /** Observers of each processed interaction (models learn here). */
   private readonly listeners: ((e: Interaction, before: UserState) => void)[] = [];
 
@@ -110,7 +133,8 @@ export class PersonalizationProcessor implements Processor {
     this.popLambda = halfLifeToLambda(this.config.popularityHalfLifeMs);
     this.watermark = new Watermark(this.config.allowedLatenessMs);
     this.now = options.now ?? Date.now;
-    const stores = [this.users, this.items, this.covis, ...(options.globalCatalog ? [] : [this.catalog])];
+    this.models = new InstanceModels(this.config.models);
+    const stores = [this.users, this.items, this.covis, ...(options.globalCatalog ? [] : [this.catalog]), this.modelStore];
     this.stores = stores as KeyValueStore<unknown>[];
   }
 
@@ -119,8 +143,10 @@ export class PersonalizationProcessor implements Processor {
     this.listeners.push(listener);
   }
 
-  /** Rebuilds derived state (the popularity index) after partitions were restored. */
-  onAssigned(_partitions: readonly TopicPartition[]): void {
+  /** Rebuilds derived state (the popularity index, the models) after partitions were restored. */
+  onAssigned(partitions: readonly TopicPartition[]): void {
+    if (partitions.length > 0) this.anchor = Math.min(...partitions.map((tp) => tp.partition));
+    this.models.restore(this.modelStore.entries());
     this.popularity.clear();
     for (const [id, item] of this.items.entries()) {
       if (Number.isFinite(item.logPop)) this.popularity.offer(id, this.catalog.get(id)?.category, item.logPop);
@@ -178,7 +204,11 @@ export class PersonalizationProcessor implements Processor {
     if (e.ts > this.stats.streamTime) this.stats.streamTime = e.ts;
     if (user === undefined) user = emptyUserState(e.ts);
     for (const listener of this.listeners) listener(e, user);
-    if (e.contentId !== undefined && INTERACTION_WEIGHT[e.type] > 0) this.emitItemUpdates(e, user, context);
+    if (e.contentId !== undefined && INTERACTION_WEIGHT[e.type] > 0) {
+      this.emitItemUpdates(e, user, context);
+      this.models.learn(e.userId, e.contentId, e.requestId, user.recent.map((r) => r[0]), e.ts);
+      if (this.models.covisRescaleDue) this.rescaleCovisitation();
+    }
     for (const feature of USER_FEATURES) feature.update(user, e, this.config.user);
     if (e.eventId !== undefined) {
       user.ids.push(e.eventId);
@@ -188,24 +218,54 @@ export class PersonalizationProcessor implements Processor {
     this.users.put(e.userId, partition, user);
   }
 
-  /** Counts for the item, and co-visitation pairs with the user's previous items (both directions). */
+  /**
+   * Counts for the item, and co-visitation pairs with the user's previous items: the earlier item's
+   * row gets the new one (forward), the new item's row the earlier one (backward, weaker). New pairs
+   * weigh more as the instance's event clock advances, which ages old counts without touching them.
+   */
   private emitItemUpdates(e: Interaction, user: UserState, context: ProcessorContext): void {
     const item = e.contentId!;
+    const { covisHistory, covisPairDecay, covisBackward } = this.config;
     this.route({ k: 'count', item, type: e.type, ts: e.ts, ...(e.category !== undefined && { cat: e.category }) }, context);
     const recent = user.recent;
     const weight = INTERACTION_WEIGHT[e.type];
+    // Across instances (Kafka) the clocks differ, so counts only age in embedded mode.
+    let decay = (this.options.local ? this.models.covisGrowth : 1) * (CONSUMED_TYPES.has(e.type) ? 1 : 0.5);
     let distance = 0;
     const seen = new Set<string>([item]);
-    for (let i = recent.length - 1; i >= 0 && distance < this.config.covisHistory; i--) {
+    for (let i = recent.length - 1; i >= 0 && distance < covisHistory; i--) {
       const [other, , otherWeight] = recent[i];
       if (seen.has(other)) continue;
       seen.add(other);
       distance++;
-      // Nearer neighbours in the sequence say more about each other than distant ones.
-      const w = (Math.sqrt(weight * otherWeight) / distance) * (CONSUMED_TYPES.has(e.type) ? 1 : 0.5);
+      const w = Math.sqrt(weight * otherWeight) * decay;
+      decay *= covisPairDecay;
       this.route({ k: 'pair', item: other, other: item, w }, context);
-      this.route({ k: 'pair', item, other, w }, context);
+      if (covisBackward > 0) this.route({ k: 'pair', item, other, w: w * covisBackward }, context);
     }
+  }
+
+  /** Divides every co-visitation weight by the event clock's growth, before it overflows. */
+  private rescaleCovisitation(): void {
+    const f = 1 / this.models.covisGrowth;
+    for (const [id, row] of this.covis.entries()) {
+      for (const [other, w] of row) row.set(other, w * f);
+      this.covis.put(id, this.itemPartition(id), row);
+    }
+    this.models.covisGrowth = 1;
+  }
+
+  /** Serving reports each list it served here; the user's next interaction trains on it. */
+  recordImpressions(list: ServedList): void {
+    this.models.recordImpressions(list);
+  }
+
+  /**
+   * Puts the models' changed records into the models store after each batch, so the commit that
+   * follows carries them (a record changed again before the commit is written once).
+   */
+  punctuate(): void {
+    this.models.writeChanges((key, value) => this.modelStore.put(key, this.anchor, value), this.stats.streamTime);
   }
 
   /** Partition of an item key, memoised: hashing the key is the costliest step of routing. */
@@ -268,8 +328,11 @@ export class PersonalizationProcessor implements Processor {
     if (raw === undefined) return;
     const checked = validateItem(raw);
     if (!checked.ok) return this.deadLetter(record, checked.errors, context);
-    const entry = toCatalogEntry(checked.value, this.now(), this.catalog.get(checked.value.content_id));
+    const previous = this.catalog.get(checked.value.content_id);
+    const entry = toCatalogEntry(checked.value, this.now(), previous);
     this.catalog.put(entry.content_id, record.partition, entry);
+    // A newly catalogued item nobody has interacted with yet is what exploration is for.
+    if (previous === undefined && !this.items.has(entry.content_id)) this.models.addFreshItem(entry.content_id, entry.addedAt);
     const state = this.items.get(entry.content_id);
     if (state !== undefined && Number.isFinite(state.logPop)) this.popularity.offer(entry.content_id, entry.category, state.logPop);
   }

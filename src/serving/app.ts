@@ -106,8 +106,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
     if (!q.user_id) throw new EddyError('EDDY_INVALID_QUERY', { details: ['/user_id: is required'] });
     const k = intParam(q.k, 'k', 1, 200, 10);
     const exclude = q.exclude ? new Set(q.exclude.split(',').filter((s) => s !== '')) : undefined;
-    const items = await instance.recommender.recommend({ userId: q.user_id, k, sessionId: q.session_id, exclude, category: q.category });
-    return { user_id: q.user_id, request_id: randomUUID(), items, generated_at: new Date().toISOString() };
+    // The id is known before serving, so the impressions the recommender records carry it.
+    const requestId = randomUUID();
+    const items = await instance.recommender.recommend({ userId: q.user_id, k, sessionId: q.session_id, exclude, category: q.category, requestId });
+    return { user_id: q.user_id, request_id: requestId, items, generated_at: new Date().toISOString() };
   });
 
   app.get<{ Querystring: Record<string, string | undefined> }>('/v1/trending', { onRequest: guard('read') }, async (request) => {

@@ -1,12 +1,18 @@
 /**
  * The recommendation pipeline for one request:
  *   candidates (co-visitation of the user's recent items, category affinity, popularity)
- *   -> blended score -> filters (consumed, excluded, category) -> diversity -> reasons.
- * Reads every feature it needs from the FeatureStore in a few batched calls.
+ *   -> blended score -> embeddings re-score the best -> the online ranker re-orders the head
+ *   -> filters (consumed, excluded, category) -> diversity -> exploration of fresh items -> reasons.
+ * Reads every feature it needs from the FeatureStore in a few batched calls. The models
+ * (embeddings, ranker, exploration) are the processing instance's own (`ModelAccess`): serving in
+ * the same process as processing uses them and reports every list it serves back as impressions;
+ * without them (a serve-only instance) the blend alone ranks.
  */
-import type { CatalogEntry } from '../features/catalog.ts';
+import { randomUUID } from 'node:crypto';
 import type { FeatureStore } from '../features/feature-store.ts';
 import { normalisedAffinity, type UserFeatureConfig, type UserState } from '../features/user-features.ts';
+import type { HashedFeature } from '../models/feature-hashing.ts';
+import type { InstanceModels, ServedList } from '../models/instance-models.ts';
 
 export type Reason = 'co_visitation' | 'category_affinity' | 'trending' | 'popular' | 'exploration' | 'embedding';
 
@@ -24,35 +30,60 @@ export interface RecommendRequest {
   readonly exclude?: ReadonlySet<string>;
   /** Only items of this category. */
   readonly category?: string;
+  /** The id the response carries; impressions are recorded under it (generated when absent). */
+  readonly requestId?: string;
 }
 
 /** Tunables of the blend (validated with the rest of the config). */
 export interface RecommenderConfig {
   /** How many of the user's most recent items seed co-visitation candidates. */
   readonly historyItems: number;
-  /** Weight of each candidate source in the blended score. */
-  readonly weights: { readonly covisitation: number; readonly affinity: number; readonly popularity: number };
+  /** The r-th most recent seed weighs historyDecay^r. */
+  readonly historyDecay: number;
+  /** A seed's co-visitation row is divided by its popularity^seedPopNorm: an item seen with everything says little. */
+  readonly seedPopNorm: number;
+  /** A candidate's co-visitation score is divided by its popularity^candidatePopNorm. */
+  readonly candidatePopNorm: number;
+  /** Weight of each candidate source in the blended score (each source is scaled to 0..1 per request). */
+  readonly weights: { readonly covisitation: number; readonly affinity: number; readonly popularity: number; readonly embedding: number };
+  /** How many of the best blended candidates the embeddings re-score. */
+  readonly rerankDepth: number;
+  /** How many of the best candidates the online ranker re-orders (and trains on). */
+  readonly rankerDepth: number;
   /** No category takes more than this share of a list while other categories have candidates. */
   readonly maxCategoryShare: number;
   /** Popular items per category fetched as affinity candidates. */
   readonly perCategoryCandidates: number;
 }
 
+/** Defaults, tuned by replay of MovieLens ratings (src/eval/README.md). */
 export const DEFAULT_RECOMMENDER: RecommenderConfig = {
   historyItems: 10,
-  weights: { covisitation: 1, affinity: 0.6, popularity: 0.15 },
+  historyDecay: 0.8,
+  seedPopNorm: 0.5,
+  candidatePopNorm: 0.25,
+  weights: { covisitation: 1, affinity: 0.1, popularity: 0.2, embedding: 0.3 },
+  rerankDepth: 100,
+  rankerDepth: 30,
   maxCategoryShare: 0.7,
   perCategoryCandidates: 60,
 };
+
+/** What serving needs of the processing instance's models. */
+export interface ModelAccess {
+  readonly models: InstanceModels;
+  /** Receives every served list: the user's next interaction trains the ranker on it. */
+  recordImpressions(list: ServedList): void;
+}
 
 interface Candidate {
   id: string;
   covis: number;
   affinity: number;
   popularity: number;
+  emb: number;
   score: number;
   category: string | undefined;
-  reasons: Reason[];
 }
 
 /** Converts forward-decayed log scores to (0, 1]: relative to the best one in the list. */
@@ -64,11 +95,38 @@ function relativePopularity(logScores: readonly { id: string; logScore: number }
   return out;
 }
 
+/** Indices of the `n` best scores, best first (ties by id); a typed-array sort finds the cut fast. */
+function bestIndices(scores: readonly number[], ids: readonly string[], n: number): number[] {
+  let cut = -Infinity;
+  if (scores.length > n) {
+    const sorted = Float64Array.from(scores).sort();
+    cut = sorted[sorted.length - n];
+  }
+  const out: number[] = [];
+  for (let i = 0; i < scores.length; i++) if (scores[i] >= cut) out.push(i);
+  out.sort((a, b) => scores[b] - scores[a] || (ids[a] < ids[b] ? -1 : 1));
+  return out.length > n ? out.slice(0, n) : out;
+}
+
+/** Co-visitation scores of one request: parallel arrays, best = 1, and membership. */
+interface CovisScores {
+  readonly ids: readonly string[];
+  readonly scores: Float64Array;
+  has(id: string): boolean;
+}
+
+const NO_COVIS: CovisScores = { ids: [], scores: new Float64Array(0), has: () => false };
+
+function sigmoid(x: number): number {
+  return 1 / (1 + Math.exp(-Math.max(-35, Math.min(35, x))));
+}
+
 export class Recommender {
   constructor(
     private readonly store: FeatureStore,
     private readonly config: RecommenderConfig = DEFAULT_RECOMMENDER,
     private readonly userConfig: UserFeatureConfig,
+    private readonly access?: ModelAccess,
   ) {}
 
   async recommend(request: RecommendRequest): Promise<RecommendedItem[]> {
@@ -78,97 +136,188 @@ export class Recommender {
       store.streamTime(),
       store.popular(request.category, Math.max(100, request.k * 10)),
     ]);
-    const candidates = new Map<string, Candidate>();
-    const candidate = (id: string): Candidate => {
-      let c = candidates.get(id);
-      if (c === undefined) {
-        c = { id, covis: 0, affinity: 0, popularity: 0, score: 0, category: undefined, reasons: [] };
-        candidates.set(id, c);
-      }
-      return c;
-    };
-
-    // Popularity: every list gets it, cold users get nothing else.
-    for (const [id, p] of relativePopularity(popular)) candidate(id).popularity = p;
-
-    if (user !== undefined && user.recent.length > 0) {
-      await this.covisitationCandidates(user, candidate);
-      await this.affinityCandidates(user, now, request.category, candidate);
-    }
+    const known = user !== undefined && user.recent.length > 0;
+    const pop = relativePopularity(popular);
+    const covis = known ? await this.covisitationScores(user) : NO_COVIS;
+    const affinity = known ? await this.affinityScores(user, now, request.category) : new Map<string, number>();
 
     const blocked = new Set<string>(user?.seen ?? []);
     for (const id of request.exclude ?? []) blocked.add(id);
-    const ids = [...candidates.keys()].filter((id) => !blocked.has(id));
-    const entries = await store.catalog(ids);
-    const scored: Candidate[] = [];
+    // Blended score of every candidate in flat arrays: thousands per request, objects only for the best.
     const { weights } = config;
-    ids.forEach((id, i) => {
-      const c = candidates.get(id)!;
-      const entry: CatalogEntry | undefined = entries[i];
-      c.category = entry?.category;
-      if (request.category !== undefined && c.category !== request.category) return;
-      c.score = weights.covisitation * c.covis + weights.affinity * c.affinity + weights.popularity * c.popularity;
-      if (c.covis > 0.05) c.reasons.push('co_visitation');
-      if (c.affinity > 0.05) c.reasons.push('category_affinity');
-      if (c.reasons.length === 0) c.reasons.push(user === undefined || user.recent.length === 0 ? 'trending' : 'popular');
-      scored.push(c);
+    const ids: string[] = [];
+    const blend: number[] = [];
+    const covisOf: number[] = [];
+    const push = (id: string, c: number): void => {
+      if (blocked.has(id)) return;
+      ids.push(id);
+      covisOf.push(c);
+      blend.push(weights.covisitation * c + weights.affinity * (affinity.get(id) ?? 0) + weights.popularity * (pop.get(id) ?? 0));
+    };
+    for (let i = 0; i < covis.ids.length; i++) push(covis.ids[i], covis.scores[i]);
+    for (const id of affinity.keys()) if (!covis.has(id)) push(id, 0);
+    for (const id of pop.keys()) if (!covis.has(id) && !affinity.has(id)) push(id, 0);
+
+    // Categories for the filter (every candidate) or for diversity only (the head, with slack).
+    const depth = Math.max(request.k * 3, this.access ? config.rerankDepth : 0);
+    const head = bestIndices(blend, ids, request.category === undefined ? depth : ids.length);
+    const entries = await store.catalog(head.map((i) => ids[i]));
+    const scored: Candidate[] = [];
+    head.forEach((i, j) => {
+      const category = entries[j]?.category;
+      if (scored.length >= depth || (request.category !== undefined && category !== request.category)) return;
+      const id = ids[i];
+      scored.push({ id, covis: covisOf[i], affinity: affinity.get(id) ?? 0, popularity: pop.get(id) ?? 0, emb: 0, score: blend[i], category });
     });
-    scored.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
-    return diversify(scored, request.k, config.maxCategoryShare).map((c) => ({
+
+    const requestId = request.requestId ?? randomUUID();
+    let ranked = scored;
+    let modelScore: Map<string, number> | undefined;
+    let served: Omit<ServedList, 'shown'> | undefined;
+    if (this.access !== undefined) ({ ranked, modelScore, served } = await this.rank(request, requestId, user, scored));
+    let list = diversify(ranked, request.k, config.maxCategoryShare);
+    // Cold users get trending only (API.md); known users give a share of their slots to fresh items.
+    const pool = known && this.access !== undefined ? await this.freshPool(request, list, now, blocked) : [];
+    const explored = new Set<string>();
+    if (pool.length > 0) {
+      const { models } = this.access!;
+      const byId = new Map(list.map((c) => [c.id, c]));
+      const entries = await store.catalog(pool);
+      const category = new Map(pool.map((id, i) => [id, entries[i]?.category]));
+      const picked = models.exploration.pick(list.map((c) => c.id), request.k, models.rng, pool, now);
+      for (const id of picked) if (!byId.has(id)) explored.add(id);
+      list = picked.map((id) => byId.get(id) ?? { id, covis: 0, affinity: 0, popularity: 0, emb: 0, score: 0, category: category.get(id) });
+    }
+    if (served !== undefined) this.access!.recordImpressions({ ...served, shown: list.map((c) => c.id) });
+    return list.map((c) => ({
       content_id: c.id,
-      score: Math.round(c.score * 1e4) / 1e4,
+      score: Math.round((modelScore?.get(c.id) ?? c.score) * 1e4) / 1e4,
       ...(c.category !== undefined && { category: c.category }),
-      reasons: c.reasons,
+      reasons: reasonsOf(c, known, explored),
     }));
   }
 
-  /** Neighbours of the user's recent items, each row normalised so that busy items do not dominate. */
-  private async covisitationCandidates(user: UserState, candidate: (id: string) => Candidate): Promise<void> {
-    const history: { id: string; weight: number }[] = [];
+  /**
+   * Embeddings re-score the blended candidates, then the online ranker re-orders the head. Returns
+   * the new order and the ranker's click probabilities (as the items' scores).
+   */
+  private async rank(request: RecommendRequest, requestId: string, user: UserState | undefined, scored: Candidate[]) {
+    const { models } = this.access!;
+    const { config } = this;
+    const recent = user?.recent.map((r) => r[0]) ?? [];
+    let ranked = scored;
+    if (models.embeddings !== null && recent.length > 0) {
+      const es = models.embeddings.scoreItems(recent, scored.map((c) => c.id));
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (const v of es) {
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+      if (hi > lo) {
+        scored.forEach((c, j) => {
+          c.emb = (es[j] - lo) / (hi - lo);
+          c.score += config.weights.embedding * c.emb;
+        });
+        ranked = [...scored].sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
+      }
+    }
+    const head = ranked.slice(0, config.rankerDepth);
+    const items = await this.store.items(head.map((c) => c.id));
+    const features: HashedFeature[][] = [];
+    const modelScore = new Map<string, number>();
+    const ranker = models.ranker;
+    if (ranker !== null) {
+      const history = user?.n ?? 0;
+      head.forEach((c, r) => {
+        features.push(ranker.features({ blendRank: r, covis: c.covis, trend: c.popularity, emb: c.emb, affinity: c.affinity, popularity: items[r]?.total ?? 0, historyLength: history }));
+      });
+      const margins = features.map((f) => ranker.score(f));
+      const order = head.map((_, r) => r).sort((a, b) => margins[b] - margins[a] || a - b);
+      head.forEach((c, r) => modelScore.set(c.id, sigmoid(margins[r])));
+      // below the head, the blend's order; scores kept under the head's so the list reads sorted
+      const floor = Math.min(...modelScore.values());
+      for (const c of ranked.slice(head.length)) modelScore.set(c.id, floor * Math.min(1, c.score) * 0.5);
+      ranked = order.map((r) => head[r]).concat(ranked.slice(head.length));
+    }
+    const served = { requestId, userId: request.userId, ranked: head.map((c) => c.id), features };
+    return { ranked, modelScore: ranker !== null ? modelScore : undefined, served };
+  }
+
+  /** Fresh catalogue items (not blocked, not listed, in the requested category) that exploration may show. */
+  private async freshPool(request: RecommendRequest, list: Candidate[], now: number, blocked: ReadonlySet<string>): Promise<string[]> {
+    const { exploration } = this.access!.models;
+    if (exploration.share <= 0) return [];
+    const inList = new Set(list.map((c) => c.id));
+    const ids = exploration.freshItems(now).filter((id) => !inList.has(id) && !blocked.has(id));
+    if (ids.length === 0 || request.category === undefined) return ids;
+    const entries = await this.store.catalog(ids);
+    return ids.filter((_, i) => entries[i]?.category === request.category);
+  }
+
+  /** Co-visitation neighbours of the user's recent items, scaled so the best is 1. */
+  private async covisitationScores(user: UserState): Promise<CovisScores> {
+    const { historyItems, historyDecay, seedPopNorm, candidatePopNorm } = this.config;
+    const seeds: { id: string; weight: number }[] = [];
     const taken = new Set<string>();
-    for (let i = user.recent.length - 1; i >= 0 && history.length < this.config.historyItems; i--) {
+    let decay = 1;
+    for (let i = user.recent.length - 1; i >= 0 && seeds.length < historyItems; i--) {
       const [id, , w] = user.recent[i];
       if (taken.has(id)) continue;
       taken.add(id);
-      // The latest item counts most: position decay, scaled by how strong the interaction was.
-      history.push({ id, weight: w / (1 + history.length * 0.5) });
+      // The latest item counts most, scaled by how strong the interaction was.
+      seeds.push({ id, weight: w * decay });
+      decay *= historyDecay;
     }
-    const rows = await this.store.covis(history.map((h) => h.id));
-    let best = 0;
+    const seedIds = seeds.map((s) => s.id);
+    const [rows, seedItems] = await Promise.all([this.store.covis(seedIds), this.store.items(seedIds)]);
     const raw = new Map<string, number>();
-    history.forEach((h, i) => {
+    seeds.forEach((s, i) => {
       const row = rows[i];
       if (row === undefined) return;
-      let norm = 0;
-      for (const v of row.values()) norm += v * v;
-      norm = Math.sqrt(norm) || 1;
-      for (const [id, v] of row) {
-        const s = (raw.get(id) ?? 0) + (h.weight * v) / norm;
-        raw.set(id, s);
-        if (s > best) best = s;
-      }
+      const w = s.weight / Math.pow(Math.max(1, seedItems[i]?.total ?? 1), seedPopNorm);
+      row.forEach((v, id) => raw.set(id, (raw.get(id) ?? 0) + w * v));
     });
-    if (best === 0) return;
-    for (const [id, s] of raw) candidate(id).covis = s / best;
+    const ids = [...raw.keys()];
+    const scores = Float64Array.from(raw.values());
+    const items = candidatePopNorm > 0 && ids.length > 0 ? await this.store.items(ids) : [];
+    let top = 0;
+    for (let i = 0; i < ids.length; i++) {
+      const total = items[i]?.total ?? 1;
+      if (total > 1) scores[i] /= Math.pow(total, candidatePopNorm);
+      if (scores[i] > top) top = scores[i];
+    }
+    if (top > 0) for (let i = 0; i < scores.length; i++) scores[i] /= top;
+    return { ids, scores, has: (id) => raw.has(id) };
   }
 
-  /** Popular items of the user's favourite categories, weighted by affinity. */
-  private async affinityCandidates(user: UserState, now: number, only: string | undefined, candidate: (id: string) => Candidate): Promise<void> {
+  /** Popular items of the user's favourite categories, weighted by affinity (0..1). */
+  private async affinityScores(user: UserState, now: number, only: string | undefined): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
     const affinity = normalisedAffinity(user, now, this.userConfig);
     const cats = Object.entries(affinity)
       .filter(([cat]) => only === undefined || cat === only)
       .sort((a, b) => b[1] - a[1])
       .slice(0, 5);
-    if (cats.length === 0) return;
+    if (cats.length === 0) return out;
     const top = cats[0][1];
     const lists = await Promise.all(cats.map(([cat]) => this.store.popular(cat, this.config.perCategoryCandidates)));
     cats.forEach(([, a], i) => {
-      for (const [id, p] of relativePopularity(lists[i])) {
-        const c = candidate(id);
-        c.affinity = Math.max(c.affinity, (a / top) * (0.5 + 0.5 * p));
-      }
+      for (const [id, p] of relativePopularity(lists[i])) out.set(id, Math.max(out.get(id) ?? 0, (a / top) * (0.5 + 0.5 * p)));
     });
+    return out;
   }
+}
+
+/** Why an item is in the list, for the response. */
+function reasonsOf(c: Candidate, known: boolean, explored: ReadonlySet<string>): Reason[] {
+  if (explored.has(c.id)) return ['exploration'];
+  const reasons: Reason[] = [];
+  if (c.covis > 0.05) reasons.push('co_visitation');
+  if (c.affinity > 0.05) reasons.push('category_affinity');
+  if (c.emb > 0.8) reasons.push('embedding');
+  if (reasons.length === 0) reasons.push(known ? 'popular' : 'trending');
+  return reasons;
 }
 
 /**

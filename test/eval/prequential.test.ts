@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { GlobalPopularity, RankedCounter, RecentPopularity } from '../../src/eval/baselines.ts';
 import { runPrequential, type Recommender } from '../../src/eval/prequential.ts';
 import type { ReplayEvent } from '../../src/eval/readers.ts';
-import { ReferenceRecommender } from '../../src/eval/reference-recommender.ts';
+import { PipelineRecommender } from '../../src/eval/pipeline-replay.ts';
 import { renderReport } from '../../src/eval/report.ts';
 import { mulberry32 } from '../../src/models/exploration.ts';
 
@@ -81,9 +81,10 @@ function plantedTaste(seed: number): ReplayEvent[] {
   return out;
 }
 
-test('planted taste: the reference recommender at least doubles global popularity', async () => {
-  const [pop, ref] = await runPrequential(plantedTaste(11), [new GlobalPopularity(), new ReferenceRecommender()], { k: 10 });
-  assert.ok(ref.hr >= 2 * pop.hr, `reference ${ref.hr.toFixed(4)} vs popularity ${pop.hr.toFixed(4)}`);
+test('planted taste: eddy (the service pipeline) at least doubles global popularity', async () => {
+  const eddy = await PipelineRecommender.open();
+  const [pop, ref] = await runPrequential(plantedTaste(11), [new GlobalPopularity(), eddy], { k: 10 });
+  assert.ok(ref.hr >= 2 * pop.hr, `eddy ${ref.hr.toFixed(4)} vs popularity ${pop.hr.toFixed(4)}`);
   assert.ok(ref.coverage > pop.coverage);
   const html = renderReport([ref, pop], { k: 10, every: 1000 });
   assert.match(html, /<svg/);
@@ -91,9 +92,9 @@ test('planted taste: the reference recommender at least doubles global popularit
 });
 
 const ratings = join(process.cwd(), '..', 'shared', 'data', 'ml-latest-small', 'ratings.csv');
-test('MovieLens latest-small: the reference recommender beats the baselines', { skip: !existsSync(ratings) && process.env.CI !== 'true' ? 'MovieLens data not found at ../shared/data' : false, timeout: 120_000 }, async () => {
+test('MovieLens latest-small: eddy beats the baselines', { skip: !existsSync(ratings) && process.env.CI !== 'true' ? 'MovieLens data not found at ../shared/data' : false, timeout: 120_000 }, async () => {
   const { readMovieLensRatings } = await import('../../src/eval/readers.ts');
-  const events = (await readMovieLensRatings(ratings)).slice(0, 30_000);
-  const [pop, ref] = await runPrequential(events, [new GlobalPopularity(), new ReferenceRecommender()], { k: 10 });
-  assert.ok(ref.hr > 2 * pop.hr, `reference ${ref.hr} vs popularity ${pop.hr}`);
+  const events = (await readMovieLensRatings(ratings)).slice(0, 15_000);
+  const [pop, ref] = await runPrequential(events, [new GlobalPopularity(), await PipelineRecommender.open()], { k: 10 });
+  assert.ok(ref.hr > 2 * pop.hr, `eddy ${ref.hr} vs popularity ${pop.hr}`);
 });

@@ -1,21 +1,23 @@
-// An FTRL re-ranker over candidate features, trained online from the served lists themselves:
-// each list is a set of impressions, the item the user actually takes next is the click. The
-// blend weights of the reference recommender are then learned per log instead of hand-tuned,
-// which is what should carry to logs we did not tune on.
+// The online re-ranker of serving: FTRL-proximal logistic regression on hashed, bucketed candidate
+// signals, trained from impressions (the head of every served list) and the click that follows
+// them. The blend weights are then learned per deployment instead of hand-tuned, which is what
+// should carry to logs and sites we did not tune on.
 
-import { Ftrl, type FtrlOptions } from '../models/ftrl.ts';
-import type { HashedFeature } from '../models/feature-hashing.ts';
+import { Ftrl, type FtrlOptions, type FtrlSnapshot } from './ftrl.ts';
+import type { HashedFeature } from './feature-hashing.ts';
 
-/** Signals of one candidate, all computed by the reference recommender for one request. */
+/** Signals of one candidate, all computed by the recommender for one request. */
 export interface CandidateSignals {
   /** 0-based rank in the hand-tuned blend */
   blendRank: number;
   /** co-visitation score / best co-visitation score of the request (0..1) */
   covis: number;
-  /** recent popularity / best of the request (0..1) */
+  /** popularity relative to the most popular item of the request (0..1) */
   trend: number;
   /** embedding score, min-max normalised over the candidates (0..1) */
   emb: number;
+  /** category affinity of the user for the candidate's category (0..1) */
+  affinity: number;
   /** all-time interactions of the item */
   popularity: number;
   /** interactions of the user so far */
@@ -28,11 +30,14 @@ function bucket(x: number): number {
 }
 
 function level(x: number): number {
-  return Math.min(9, Math.floor(x * 10));
+  return Math.max(0, Math.min(9, Math.floor(x * 10)));
 }
 
-/** Number of feature groups; each has a small closed vocabulary, so indices are precomputed. */
-const GROUPS = ['rank', 'covis', 'trend', 'emb', 'pop', 'hist', 'rank^hist', 'covis^trend', 'emb^rank'] as const;
+/** Feature groups; each has a small closed vocabulary, so indices are precomputed. */
+const GROUPS = ['rank', 'covis', 'trend', 'emb', 'pop', 'hist', 'rank^hist', 'covis^trend', 'emb^rank', 'aff'] as const;
+
+/** Defaults: tuned by replay (src/eval/README.md); 2^14 slots hold the ~700 possible features. */
+export const RANKER_DEFAULTS: FtrlOptions = { alpha: 0.05, beta: 1, l1: 0.5, l2: 1, bits: 14 };
 
 /** Online re-ranker; see the file header. */
 export class OnlineRanker {
@@ -41,8 +46,8 @@ export class OnlineRanker {
   private readonly table: Int32Array[];
   private readonly bias: number;
 
-  constructor(options: FtrlOptions = {}) {
-    this.model = new Ftrl({ alpha: 0.05, beta: 1, l1: 0.5, l2: 1, bits: 16, ...options });
+  constructor(options: FtrlOptions | Ftrl = {}) {
+    this.model = options instanceof Ftrl ? options : new Ftrl({ ...RANKER_DEFAULTS, ...options });
     this.table = GROUPS.map((g) => Int32Array.from({ length: 200 }, (_, v) => this.model.hasher.indexOf(`${g}=${v}`)));
     this.bias = this.model.hasher.indexOf('__bias__');
   }
@@ -66,6 +71,7 @@ export class OnlineRanker {
       { index: t[6][rank * 13 + hist], value: 1 },
       { index: t[7][cov * 10 + tr], value: 1 },
       { index: t[8][em * 13 + rank], value: 1 },
+      { index: t[9][level(s.affinity)], value: 1 },
     ];
   }
 
@@ -74,11 +80,30 @@ export class OnlineRanker {
     return this.model.margin(features);
   }
 
+  /** Weight of one feature value, e.g. `weightOf('emb', 9)`: what the model learned. */
+  weightOf(group: (typeof GROUPS)[number], value: number): number {
+    return this.model.weightOf(`${group}=${value}`);
+  }
+
   /**
    * Learns from one served list: the taken item is a positive, the other shown candidates are
-   * negatives (all of them: FTRL's per-coordinate rates cope with the imbalance).
+   * negatives (all of them: FTRL's per-coordinate rates cope with the imbalance); `taken` -1
+   * means the user took something that was not shown.
    */
   train(list: readonly HashedFeature[][], taken: number): void {
     for (let j = 0; j < list.length; j++) this.model.update(list[j], j === taken ? 1 : 0);
+  }
+
+  /** Updates applied so far. */
+  get version(): number {
+    return this.model.version;
+  }
+
+  toJSON(): FtrlSnapshot {
+    return this.model.toJSON();
+  }
+
+  static fromJSON(s: FtrlSnapshot): OnlineRanker {
+    return new OnlineRanker(Ftrl.fromJSON(s));
   }
 }

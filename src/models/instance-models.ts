@@ -1,0 +1,186 @@
+// The global models of one processing instance: item embeddings, the FTRL re-ranker, exploration
+// over fresh items, and the event clock that ages co-visitation counts. "Global" because they are
+// not keyed by user or item: each processing instance trains its own from the events it processes
+// (all of them in embedded mode; its partitions' users with Kafka, where instances do not share
+// them). The processor commits them with every batch as records of its `models` store, so a restart
+// resumes learning where the last commit left it: the embedding vectors of the items a batch
+// touched (one record each, so a commit does not grow with the catalogue), the ranker, the
+// exploration counters and a version.
+
+import { EmbeddingModel, type EmbeddingOptions } from './embeddings.ts';
+import { Exploration, mulberry32, type ExplorationOptions, type ExplorationSnapshot, type Rng } from './exploration.ts';
+import type { HashedFeature } from './feature-hashing.ts';
+import type { FtrlOptions, FtrlSnapshot } from './ftrl.ts';
+import { OnlineRanker } from './ranker.ts';
+
+/** Tunables of the instance models (validated with the rest of the processing config). */
+export interface ModelsConfig {
+  /** Item embeddings (SGNS, context mode); false turns them off. */
+  readonly embeddings: EmbeddingOptions | false;
+  /** The FTRL re-ranker; false turns it off. */
+  readonly ranker: FtrlOptions | false;
+  /** Exploration of newly catalogued items: `share` of the served slots, `maxAgeMs`, `minImpressions`. */
+  readonly exploration: ExplorationOptions;
+  /** Co-visitation counts halve every this many events (Infinity: never), so tastes can drift. */
+  readonly covisHalfLifeEvents: number;
+  /** Served lists kept per instance while they wait for the click that trains the ranker. */
+  readonly pendingImpressions: number;
+}
+
+/** Defaults, tuned by replay of MovieLens ratings (src/eval/README.md). */
+export const DEFAULT_MODELS: ModelsConfig = {
+  embeddings: { dim: 32, mode: 'context', learningRate: 0.05, negatives: 5, window: 10 },
+  ranker: {},
+  exploration: { share: 0.1, maxAgeMs: 24 * 3600_000, minImpressions: 100 },
+  covisHalfLifeEvents: 20_000,
+  pendingImpressions: 100_000,
+};
+
+/** One served list, as serving reports it: the impressions that the next click trains on. */
+export interface ServedList {
+  readonly requestId: string;
+  readonly userId: string;
+  /** The ranked head the ranker scored, best first, and each item's ranker features. */
+  readonly ranked: readonly string[];
+  readonly features: readonly (readonly HashedFeature[])[];
+  /** What the user was shown (exploration counts impressions of these). */
+  readonly shown: readonly string[];
+}
+
+/** Weights of new co-visitation pairs grow instead of old ones decaying; rows are rescaled past this. */
+const MAX_COVIS_GROWTH = 1e15;
+const EMB_PREFIX = 'emb:';
+/** Events between two prunes of exploration's fresh pool. */
+const PRUNE_EVERY = 1000;
+
+interface Meta {
+  version: number;
+  events: number;
+  covisGrowth: number;
+}
+
+/** The models of one processing instance; see the file header. */
+export class InstanceModels {
+  readonly embeddings: EmbeddingModel | null;
+  ranker: OnlineRanker | null;
+  exploration: Exploration;
+  /** Drives exploration's Thompson draws (seeded: a replay is reproducible). */
+  readonly rng: Rng = mulberry32(7);
+  /** Interactions learned: the models' version, and the clock of event-count decay. */
+  events = 0;
+  /** Weight of a new co-visitation pair (grows by 2^(1/half-life) per event). */
+  covisGrowth = 1;
+  private readonly growthStep: number;
+  private readonly pending = new Map<string, ServedList>();
+  private rankerChanged = false;
+  private explorationChanged = false;
+  /** `events` when meta was last written: an idle instance writes nothing. */
+  private writtenEvents = 0;
+
+  constructor(private readonly config: ModelsConfig = DEFAULT_MODELS) {
+    this.embeddings = config.embeddings === false ? null : new EmbeddingModel({ ...config.embeddings, mode: 'context' });
+    this.embeddings?.trackChanges(true);
+    this.ranker = config.ranker === false ? null : new OnlineRanker(config.ranker);
+    this.exploration = new Exploration({ ...config.exploration, onlyKnown: true });
+    this.growthStep = Number.isFinite(config.covisHalfLifeEvents) ? Math.pow(2, 1 / config.covisHalfLifeEvents) : 1;
+  }
+
+  /**
+   * Learns one content interaction: the served list it answers trains the ranker (the item is the
+   * click, the rest of the list the non-clicks), the embeddings take a step, exploration counts a
+   * click. `recent` is the user's item sequence before this event, oldest first.
+   */
+  learn(userId: string, itemId: string, requestId: string | undefined, recent: readonly string[], ts: number): void {
+    const served = this.pending.get(userId);
+    if (served !== undefined && (requestId === undefined || requestId === served.requestId)) {
+      this.pending.delete(userId);
+      if (this.ranker !== null && served.features.length > 0) {
+        this.ranker.train(served.features as HashedFeature[][], served.ranked.indexOf(itemId));
+        this.rankerChanged = true;
+      }
+      if (served.shown.includes(itemId) && this.exploration.has(itemId)) {
+        this.exploration.recordClick(itemId);
+        this.explorationChanged = true;
+      }
+    }
+    this.embeddings?.observe(userId, itemId, undefined, recent);
+    this.events++;
+    this.covisGrowth *= this.growthStep;
+    // items past their fresh age leave the pool, so serving's walk over it stays short
+    if (this.events % PRUNE_EVERY === 0 && this.exploration.prune(ts) > 0) this.explorationChanged = true;
+  }
+
+  /** Whether co-visitation rows must be rescaled (by 1 / covisGrowth) before weights overflow. */
+  get covisRescaleDue(): boolean {
+    return this.covisGrowth > MAX_COVIS_GROWTH;
+  }
+
+  /** Remembers a served list until the user's next interaction, and counts fresh items' impressions. */
+  recordImpressions(list: ServedList): void {
+    this.pending.delete(list.userId);
+    this.pending.set(list.userId, list);
+    if (this.pending.size > this.config.pendingImpressions) this.pending.delete(this.pending.keys().next().value!);
+    for (const id of list.shown) {
+      if (!this.exploration.has(id)) continue;
+      this.exploration.recordImpression(id);
+      this.explorationChanged = true;
+    }
+  }
+
+  /** Registers a newly catalogued item for exploration (`addedAt`: when eddy first saw it). */
+  addFreshItem(id: string, addedAt: number): void {
+    this.exploration.addItem(id, addedAt);
+    this.explorationChanged = true;
+  }
+
+  /** Calls `put` for every model record changed since the last call (the processor commits them). */
+  writeChanges(put: (key: string, value: Buffer) => void, now: number): void {
+    if (this.embeddings !== null) {
+      for (const id of this.embeddings.takeChanged()) {
+        const v = this.embeddings.vectorsOf(id)!;
+        put(EMB_PREFIX + id, Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+      }
+    }
+    if (this.rankerChanged && this.ranker !== null) put('ranker', Buffer.from(JSON.stringify(this.ranker.toJSON())));
+    if (this.explorationChanged) {
+      // items that are neither young nor short of impressions leave the fresh pool
+      this.exploration.prune(now);
+      put('exploration', Buffer.from(JSON.stringify(this.exploration.toJSON())));
+    }
+    if (this.events !== this.writtenEvents) {
+      const meta: Meta = { version: this.events, events: this.events, covisGrowth: this.covisGrowth };
+      put('meta', Buffer.from(JSON.stringify(meta)));
+      this.writtenEvents = this.events;
+    }
+    this.rankerChanged = false;
+    this.explorationChanged = false;
+  }
+
+  /** Loads the records {@link writeChanges} wrote (restore after a restart). */
+  restore(entries: Iterable<[string, Buffer]>): void {
+    for (const [key, value] of entries) {
+      if (key.startsWith(EMB_PREFIX)) {
+        const v = new Float32Array(value.byteLength / 4);
+        new Uint8Array(v.buffer).set(value);
+        this.embeddings?.setVectors(key.slice(EMB_PREFIX.length), v);
+      } else if (key === 'ranker' && this.ranker !== null) {
+        this.ranker = OnlineRanker.fromJSON(JSON.parse(value.toString('utf8')) as FtrlSnapshot);
+      } else if (key === 'exploration') {
+        const s = JSON.parse(value.toString('utf8')) as ExplorationSnapshot;
+        // the share and ages come from the configuration, the counters from the snapshot
+        this.exploration = Exploration.fromJSON({ ...s, ...this.config.exploration, onlyKnown: true } as ExplorationSnapshot);
+      } else if (key === 'meta') {
+        const m = JSON.parse(value.toString('utf8')) as Meta;
+        this.events = m.events;
+        this.writtenEvents = m.events;
+        this.covisGrowth = m.covisGrowth;
+      }
+    }
+    this.embeddings?.takeChanged();
+  }
+
+  /** Models version: interactions learned so far. */
+  get version(): number {
+    return this.events;
+  }
+}
