@@ -31,6 +31,8 @@ export interface SendReport {
   readonly acked: number;
   /** Answers other than 202, by status ('error' for no answer), e.g. { '503': 4 }. */
   readonly refused: Readonly<Record<string, number>>;
+  /** The last answer body (or error message) per refusing status, for failure messages. */
+  readonly lastRefusal: Readonly<Record<string, string>>;
 }
 
 export class ClickStream {
@@ -71,6 +73,7 @@ export class ClickStream {
   async send(url: string, batches: readonly number[], acked: Set<number>, options: SendOptions = {}): Promise<SendReport> {
     const queue = [...batches];
     const refused: Record<string, number> = {};
+    const lastRefusal: Record<string, string> = {};
     const firstTry = new Map<number, number>();
     const retryDelayMs = options.retryDelayMs ?? 250;
     const giveUpMs = options.giveUpMs ?? 120_000;
@@ -79,6 +82,7 @@ export class ClickStream {
       for (let b = queue.shift(); b !== undefined; b = queue.shift()) {
         if (!firstTry.has(b)) firstTry.set(b, Date.now());
         let status: string;
+        let body = '';
         try {
           const r = await fetch(`${url}/v1/events`, {
             method: 'POST',
@@ -86,10 +90,11 @@ export class ClickStream {
             body: JSON.stringify(this.batch(b)),
             signal: AbortSignal.timeout(30_000),
           });
-          await r.arrayBuffer();
+          body = await r.text();
           status = String(r.status);
-        } catch {
+        } catch (error) {
           status = 'error';
+          body = String(error);
         }
         if (status === '202') {
           acked.add(b);
@@ -99,13 +104,16 @@ export class ClickStream {
           continue;
         }
         refused[status] = (refused[status] ?? 0) + 1;
-        if (Date.now() - firstTry.get(b)! > giveUpMs) throw new Error(`batch ${b} not acknowledged after ${giveUpMs} ms (last answer ${status}; refused so far ${JSON.stringify(refused)})`);
+        lastRefusal[status] = body.slice(0, 500);
+        if (Date.now() - firstTry.get(b)! > giveUpMs) {
+          throw new Error(`batch ${b} not acknowledged after ${giveUpMs} ms (last answer ${status} ${body.slice(0, 500)}; refused so far ${JSON.stringify(refused)})`);
+        }
         queue.push(b);
         await sleep(retryDelayMs);
       }
     };
     await Promise.all(Array.from({ length: options.workers ?? 4 }, worker));
-    return { acked: ackedNow, refused };
+    return { acked: ackedNow, refused, lastRefusal };
   }
 }
 

@@ -7,7 +7,7 @@
  * coordinator directly with requireStable=true and retries while the broker answers
  * UNSTABLE_OFFSET_COMMIT.
  */
-import { kGetApi, kGetConnection, type Consumer as ClientConsumer } from '@platformatic/kafka';
+import { kGetApi, kGetBootstrapConnection, kGetConnection, type Consumer as ClientConsumer } from '@platformatic/kafka';
 import type { TopicPartition } from '../types.ts';
 
 type Cb<T> = (error: Error | null, result?: T) => void;
@@ -15,6 +15,11 @@ type ApiFn = (connection: unknown, ...args: unknown[]) => void;
 interface Internals {
   [kGetApi](name: string, cb: Cb<ApiFn>): void;
   [kGetConnection](broker: unknown, cb: Cb<unknown>): void;
+  [kGetBootstrapConnection](cb: Cb<unknown>): void;
+}
+
+interface FindCoordinatorResponse {
+  coordinators: { key: string; nodeId: number; errorCode: number }[];
 }
 
 interface OffsetFetchResponse {
@@ -42,9 +47,11 @@ export async function committedOffsets(consumer: ClientConsumer, group: string, 
   for (let attempt = 0; ; attempt++) {
     let unstable = false;
     try {
-      const coordinator = await consumer.findGroupCoordinator();
-      const md = await consumer.metadata({ topics: [...byTopic.keys()] });
+      const coordinator = await coordinatorOf(consumer, group);
+      const md = await consumer.metadata({ topics: [...byTopic.keys()], forceUpdate: attempt > 0 });
       const broker = md.brokers.get(coordinator);
+      // A coordinator the cached metadata does not know yet (it just moved): ask again.
+      if (broker === undefined) throw new CoordinatorUnknownError(`coordinator ${coordinator} of group ${group} not in the metadata`);
       const connection = await call<unknown>((cb) => internals[kGetConnection](broker, cb));
       const api = await call<ApiFn>((cb) => internals[kGetApi]('OffsetFetch', cb));
       const response = await call<OffsetFetchResponse>((cb) => api(connection, [{ groupId: group, memberId: null, memberEpoch: -1, topics }], true, cb));
@@ -59,7 +66,10 @@ export async function committedOffsets(consumer: ClientConsumer, group: string, 
       }
     } catch (error) {
       const e = error as { findBy?: (k: string, v: unknown) => unknown; response?: unknown };
-      if (!(e.findBy?.('apiId', 'UNSTABLE_OFFSET_COMMIT') || e.findBy?.('apiId', 'COORDINATOR_LOAD_IN_PROGRESS') || e.findBy?.('apiId', 'NOT_COORDINATOR'))) throw error;
+      const retriable = ['UNSTABLE_OFFSET_COMMIT', 'COORDINATOR_LOAD_IN_PROGRESS', 'NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE'];
+      // A coordinator that just died refuses connections until its successor is elected.
+      const moving = error instanceof CoordinatorUnknownError || e.findBy?.('code', 'PLT_KFK_NETWORK');
+      if (!retriable.some((id) => e.findBy?.('apiId', id)) && !moving) throw error;
       unstable = true;
     }
     if (!unstable) return out;
@@ -67,4 +77,22 @@ export async function committedOffsets(consumer: ClientConsumer, group: string, 
     out.clear();
     await new Promise((r) => setTimeout(r, Math.min(50 * (attempt + 1), 500)));
   }
+}
+
+class CoordinatorUnknownError extends Error {}
+
+/**
+ * The coordinator of `group`, asked every time. The client's own `findGroupCoordinator()` answers
+ * for the client's group, which is another one when a non-member asks (group-lag.ts), and keeps
+ * its first answer even after that broker died: in a cluster of several brokers OffsetFetch then
+ * fails NOT_COORDINATOR, or the connection to a broker gone from the metadata throws.
+ */
+async function coordinatorOf(consumer: ClientConsumer, group: string): Promise<number> {
+  const internals = consumer as unknown as Internals;
+  const connection = await call<unknown>((cb) => internals[kGetBootstrapConnection](cb));
+  const api = await call<ApiFn>((cb) => internals[kGetApi]('FindCoordinator', cb));
+  const response = await call<FindCoordinatorResponse>((cb) => api(connection, 0 /* GROUP */, [group], cb));
+  const found = response.coordinators.find((c) => c.key === group);
+  if (!found || found.errorCode !== 0 || found.nodeId < 0) throw new CoordinatorUnknownError(`no coordinator for group ${group} yet`);
+  return found.nodeId;
 }
