@@ -1,10 +1,11 @@
 /**
- * The `eddy` command: start, simulate, replay. Each subcommand lives in its own module.
+ * The `eddy` command: start, simulate, replay, retrain. Each subcommand lives in its own module.
  */
 const USAGE = `usage: eddy <command> [options]
   start      run an instance (API + processing + dashboard)   eddy start [--port N] [--data-dir D] [--log embedded|kafka] ...
   simulate   synthetic users against a running instance        eddy simulate --url URL [--users N] [--items N] [--rate R] [--duration 60s]
-  replay     prequential evaluation of a log                   eddy replay FILE --format movielens|jsonl [--items FILE] [--k 10]`;
+  replay     prequential evaluation of a log                   eddy replay FILE --format movielens|jsonl [--items FILE] [--k 10]
+  retrain    rebuild state and models from the log, in batch   eddy retrain [--data-dir D]`;
 
 /** Runs the command line; returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -17,6 +18,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return (await import('./simulate.ts')).simulate(rest);
       case 'replay':
         return (await import('./replay.ts')).replay(rest);
+      case 'retrain':
+        return (await import('./retrain.ts')).retrain(rest);
       case undefined:
       case '--help':
       case 'help':

@@ -107,7 +107,7 @@ export class InstanceModels {
     this.events++;
     this.covisGrowth *= this.growthStep;
     // items past their fresh age leave the pool, so serving's walk over it stays short
-    if (this.events % PRUNE_EVERY === 0 && this.exploration.prune(ts) > 0) this.explorationChanged = true;
+    if (this.events % PRUNE_EVERY === 1 && this.exploration.prune(ts) > 0) this.explorationChanged = true;
   }
 
   /** Whether co-visitation rows must be rescaled (by 1 / covisGrowth) before weights overflow. */

@@ -13,6 +13,7 @@ import type { FeatureStore } from '../features/feature-store.ts';
 import { normalisedAffinity, type UserFeatureConfig, type UserState } from '../features/user-features.ts';
 import type { HashedFeature } from '../models/feature-hashing.ts';
 import type { InstanceModels, ServedList } from '../models/instance-models.ts';
+import { bestOf, IdSpace, ScratchPool, type Scratch } from './candidate-space.ts';
 
 export type Reason = 'co_visitation' | 'category_affinity' | 'trending' | 'popular' | 'exploration' | 'embedding';
 
@@ -86,42 +87,15 @@ interface Candidate {
   category: string | undefined;
 }
 
-/** Converts forward-decayed log scores to (0, 1]: relative to the best one in the list. */
-function relativePopularity(logScores: readonly { id: string; logScore: number }[]): Map<string, number> {
-  const out = new Map<string, number>();
-  if (logScores.length === 0) return out;
-  const best = logScores[0].logScore;
-  for (const s of logScores) out.set(s.id, Math.exp(s.logScore - best));
-  return out;
-}
-
-/** Indices of the `n` best scores, best first (ties by id); a typed-array sort finds the cut fast. */
-function bestIndices(scores: readonly number[], ids: readonly string[], n: number): number[] {
-  let cut = -Infinity;
-  if (scores.length > n) {
-    const sorted = Float64Array.from(scores).sort();
-    cut = sorted[sorted.length - n];
-  }
-  const out: number[] = [];
-  for (let i = 0; i < scores.length; i++) if (scores[i] >= cut) out.push(i);
-  out.sort((a, b) => scores[b] - scores[a] || (ids[a] < ids[b] ? -1 : 1));
-  return out.length > n ? out.slice(0, n) : out;
-}
-
-/** Co-visitation scores of one request: parallel arrays, best = 1, and membership. */
-interface CovisScores {
-  readonly ids: readonly string[];
-  readonly scores: Float64Array;
-  has(id: string): boolean;
-}
-
-const NO_COVIS: CovisScores = { ids: [], scores: new Float64Array(0), has: () => false };
 
 function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-Math.max(-35, Math.min(35, x))));
 }
 
 export class Recommender {
+  private readonly space = new IdSpace();
+  private readonly scratch = new ScratchPool();
+
   constructor(
     private readonly store: FeatureStore,
     private readonly config: RecommenderConfig = DEFAULT_RECOMMENDER,
@@ -131,44 +105,48 @@ export class Recommender {
 
   async recommend(request: RecommendRequest): Promise<RecommendedItem[]> {
     const { store, config } = this;
+    const scored: Candidate[] = [];
     const [user, now, popular] = await Promise.all([
       store.user(request.userId),
       store.streamTime(),
       store.popular(request.category, Math.max(100, request.k * 10)),
     ]);
     const known = user !== undefined && user.recent.length > 0;
-    const pop = relativePopularity(popular);
-    const covis = known ? await this.covisitationScores(user) : NO_COVIS;
-    const affinity = known ? await this.affinityScores(user, now, request.category) : new Map<string, number>();
+    // Never what the user consumed, nor what the caller excludes (checked in place: a replay
+    // excludes thousands of items per request, too many to copy).
+    const seen = new Set<string>(user?.seen ?? []);
+    const exclude = request.exclude ?? seen;
+    const blocked = { has: (id: string): boolean => seen.has(id) || exclude.has(id) };
+    const scratch = this.scratch.take(this.space.size + popular.length + 1);
+    try {
+      // Every source sums into the scratch arrays by item index (see candidate-space.ts).
+      if (known) await Promise.all([this.covisitationScores(user, scratch), this.affinityScores(user, now, request.category, scratch)]);
+      const { space } = this;
+      const best = popular.length > 0 ? popular[0].logScore : 0;
+      for (const s of popular) {
+        const i = space.intern(s.id);
+        scratch.ensure(i + 1);
+        scratch.popularity[i] = Math.exp(s.logScore - best);
+        scratch.touch(i);
+      }
+      const { weights } = config;
+      const { ids } = space;
+      const { covis, affinity: aff, popularity } = scratch;
+      const blend = (i: number): number => weights.covisitation * covis[i] + weights.affinity * aff[i] + weights.popularity * popularity[i];
+      const isBlocked = (i: number): boolean => blocked.has(ids[i]);
 
-    const blocked = new Set<string>(user?.seen ?? []);
-    for (const id of request.exclude ?? []) blocked.add(id);
-    // Blended score of every candidate in flat arrays: thousands per request, objects only for the best.
-    const { weights } = config;
-    const ids: string[] = [];
-    const blend: number[] = [];
-    const covisOf: number[] = [];
-    const push = (id: string, c: number): void => {
-      if (blocked.has(id)) return;
-      ids.push(id);
-      covisOf.push(c);
-      blend.push(weights.covisitation * c + weights.affinity * (affinity.get(id) ?? 0) + weights.popularity * (pop.get(id) ?? 0));
-    };
-    for (let i = 0; i < covis.ids.length; i++) push(covis.ids[i], covis.scores[i]);
-    for (const id of affinity.keys()) if (!covis.has(id)) push(id, 0);
-    for (const id of pop.keys()) if (!covis.has(id) && !affinity.has(id)) push(id, 0);
-
-    // Categories for the filter (every candidate) or for diversity only (the head, with slack).
-    const depth = Math.max(request.k * 3, this.access ? config.rerankDepth : 0);
-    const head = bestIndices(blend, ids, request.category === undefined ? depth : ids.length);
-    const entries = await store.catalog(head.map((i) => ids[i]));
-    const scored: Candidate[] = [];
-    head.forEach((i, j) => {
-      const category = entries[j]?.category;
-      if (scored.length >= depth || (request.category !== undefined && category !== request.category)) return;
-      const id = ids[i];
-      scored.push({ id, covis: covisOf[i], affinity: affinity.get(id) ?? 0, popularity: pop.get(id) ?? 0, emb: 0, score: blend[i], category });
-    });
+      // Categories for the filter (every candidate) or for diversity only (the head, with slack).
+      const depth = Math.max(request.k * 3, this.access ? config.rerankDepth : 0);
+      const head = bestOf(scratch.touched, request.category === undefined ? depth : scratch.touched.length, blend, isBlocked, ids);
+      const entries = await store.catalog(head.map((i) => ids[i]));
+      head.forEach((i, j) => {
+        const category = entries[j]?.category;
+        if (scored.length >= depth || (request.category !== undefined && category !== request.category)) return;
+        scored.push({ id: ids[i], covis: covis[i], affinity: aff[i], popularity: popularity[i], emb: 0, score: blend(i), category });
+      });
+    } finally {
+      this.scratch.give(scratch);
+    }
 
     const requestId = request.requestId ?? randomUUID();
     let ranked = scored;
@@ -245,7 +223,7 @@ export class Recommender {
   }
 
   /** Fresh catalogue items (not blocked, not listed, in the requested category) that exploration may show. */
-  private async freshPool(request: RecommendRequest, list: Candidate[], now: number, blocked: ReadonlySet<string>): Promise<string[]> {
+  private async freshPool(request: RecommendRequest, list: Candidate[], now: number, blocked: { has(id: string): boolean }): Promise<string[]> {
     const { exploration } = this.access!.models;
     if (exploration.share <= 0) return [];
     const inList = new Set(list.map((c) => c.id));
@@ -255,8 +233,8 @@ export class Recommender {
     return ids.filter((_, i) => entries[i]?.category === request.category);
   }
 
-  /** Co-visitation neighbours of the user's recent items, scaled so the best is 1. */
-  private async covisitationScores(user: UserState): Promise<CovisScores> {
+  /** Co-visitation neighbours of the user's recent items, into `scratch.covis`, scaled so the best is 1. */
+  private async covisitationScores(user: UserState, scratch: Scratch): Promise<void> {
     const { historyItems, historyDecay, seedPopNorm, candidatePopNorm } = this.config;
     const seeds: { id: string; weight: number }[] = [];
     const taken = new Set<string>();
@@ -271,41 +249,57 @@ export class Recommender {
     }
     const seedIds = seeds.map((s) => s.id);
     const [rows, seedItems] = await Promise.all([this.store.covis(seedIds), this.store.items(seedIds)]);
-    const raw = new Map<string, number>();
-    seeds.forEach((s, i) => {
-      const row = rows[i];
-      if (row === undefined) return;
-      const w = s.weight / Math.pow(Math.max(1, seedItems[i]?.total ?? 1), seedPopNorm);
-      row.forEach((v, id) => raw.set(id, (raw.get(id) ?? 0) + w * v));
-    });
-    const ids = [...raw.keys()];
-    const scores = Float64Array.from(raw.values());
-    const items = candidatePopNorm > 0 && ids.length > 0 ? await this.store.items(ids) : [];
-    let top = 0;
-    for (let i = 0; i < ids.length; i++) {
-      const total = items[i]?.total ?? 1;
-      if (total > 1) scores[i] /= Math.pow(total, candidatePopNorm);
-      if (scores[i] > top) top = scores[i];
+    const { space } = this;
+    const first = scratch.touched.length;
+    for (let r = 0; r < seeds.length; r++) {
+      const row = rows[r];
+      if (row === undefined) continue;
+      scratch.ensure(space.size + row.size);
+      const w = seeds[r].weight / Math.pow(Math.max(1, seedItems[r]?.total ?? 1), seedPopNorm);
+      const acc = scratch.covis;
+      // forEach, not for-of: no iterator result per entry on the hottest loop of a request
+      row.forEach((v, id) => {
+        const i = space.intern(id);
+        if (acc[i] === 0) scratch.touch(i);
+        acc[i] += w * v;
+      });
     }
-    if (top > 0) for (let i = 0; i < scores.length; i++) scores[i] /= top;
-    return { ids, scores, has: (id) => raw.has(id) };
+    const added = scratch.touched.slice(first);
+    if (added.length === 0) return;
+    const acc = scratch.covis;
+    const items = candidatePopNorm > 0 ? await this.store.items(added.map((i) => space.ids[i])) : [];
+    let top = 0;
+    for (let j = 0; j < added.length; j++) {
+      const i = added[j];
+      const total = items[j]?.total ?? 1;
+      if (total > 1) acc[i] /= Math.pow(total, candidatePopNorm);
+      if (acc[i] > top) top = acc[i];
+    }
+    if (top > 0) for (const i of added) acc[i] /= top;
   }
 
-  /** Popular items of the user's favourite categories, weighted by affinity (0..1). */
-  private async affinityScores(user: UserState, now: number, only: string | undefined): Promise<Map<string, number>> {
-    const out = new Map<string, number>();
+  /** Popular items of the user's favourite categories, weighted by affinity (0..1), into `scratch.affinity`. */
+  private async affinityScores(user: UserState, now: number, only: string | undefined, scratch: Scratch): Promise<void> {
     const affinity = normalisedAffinity(user, now, this.userConfig);
     const cats = Object.entries(affinity)
       .filter(([cat]) => only === undefined || cat === only)
       .sort((a, b) => b[1] - a[1])
       .slice(0, 5);
-    if (cats.length === 0) return out;
+    if (cats.length === 0) return;
     const top = cats[0][1];
     const lists = await Promise.all(cats.map(([cat]) => this.store.popular(cat, this.config.perCategoryCandidates)));
-    cats.forEach(([, a], i) => {
-      for (const [id, p] of relativePopularity(lists[i])) out.set(id, Math.max(out.get(id) ?? 0, (a / top) * (0.5 + 0.5 * p)));
+    const { space } = this;
+    cats.forEach(([, a], c) => {
+      const list = lists[c];
+      if (list.length === 0) return;
+      const best = list[0].logScore;
+      for (const s of list) {
+        const i = space.intern(s.id);
+        scratch.ensure(i + 1);
+        scratch.affinity[i] = Math.max(scratch.affinity[i], (a / top) * (0.5 + 0.5 * Math.exp(s.logScore - best)));
+        scratch.touch(i);
+      }
     });
-    return out;
   }
 }
 

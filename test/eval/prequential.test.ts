@@ -7,7 +7,7 @@ import { runPrequential, type Recommender } from '../../src/eval/prequential.ts'
 import type { ReplayEvent } from '../../src/eval/readers.ts';
 import { PipelineRecommender } from '../../src/eval/pipeline-replay.ts';
 import { renderReport } from '../../src/eval/report.ts';
-import { mulberry32 } from '../../src/models/exploration.ts';
+import { plantedEvents } from '../support/planted-log.ts';
 
 const ev = (userId: string, itemId: string, ts: number): ReplayEvent => ({ userId, itemId, ts, type: 'view' });
 
@@ -56,30 +56,7 @@ test('popularity baselines rank by (decayed) counts and never return excluded it
 });
 
 /** Users with one or two favourite categories out of 8; items with Zipf popularity. */
-function plantedTaste(seed: number): ReplayEvent[] {
-  const rng = mulberry32(seed);
-  const CATS = 8;
-  const PER_CAT = 60;
-  const zipf = Array.from({ length: PER_CAT }, (_, r) => 1 / (r + 1));
-  const zsum = zipf.reduce((a, b) => a + b, 0);
-  const drawRank = (): number => {
-    let x = rng() * zsum;
-    for (let r = 0; r < PER_CAT; r++) if ((x -= zipf[r]) <= 0) return r;
-    return PER_CAT - 1;
-  };
-  const users = Array.from({ length: 300 }, () => {
-    const a = Math.floor(rng() * CATS);
-    return rng() < 0.5 ? [a] : [a, (a + 1 + Math.floor(rng() * (CATS - 1))) % CATS];
-  });
-  const out: ReplayEvent[] = [];
-  for (let t = 0; t < 15_000; t++) {
-    const u = Math.floor(rng() * users.length);
-    const fav = users[u];
-    const cat = rng() < 0.9 ? fav[Math.floor(rng() * fav.length)] : Math.floor(rng() * CATS);
-    out.push(ev(`u${u}`, `c${cat}-${drawRank()}`, t * 60_000));
-  }
-  return out;
-}
+const plantedTaste = (seed: number): ReplayEvent[] => plantedEvents({ events: 8000, users: 300, blocks: 8, perBlock: 60, seed });
 
 test('planted taste: eddy (the service pipeline) at least doubles global popularity', async () => {
   const eddy = await PipelineRecommender.open();
