@@ -82,7 +82,20 @@ export function addCovisitation(row: CovisRow, neighbour: string, weight: number
     const kept = [...row].sort((a, b) => b[1] - a[1]).slice(0, cap);
     row.clear();
     for (const [k, v] of kept) row.set(k, v);
+    prunes.set(row, (prunes.get(row) ?? 0) + 1);
   }
+}
+
+/** How often each row was cut back; between two cuts a row's keys only ever grow at the end. */
+const prunes = new WeakMap<CovisRow, number>();
+
+/**
+ * The row's prune count. Keys of a row keep their order (a Map's insertion order) and new ones are
+ * appended, until the next prune: so a reader may remember per-key work for the first n keys of a
+ * row for as long as this number stays the same.
+ */
+export function covisRowEpoch(row: CovisRow): number {
+  return prunes.get(row) ?? 0;
 }
 
 const covisType = avro.Type.forSchema({

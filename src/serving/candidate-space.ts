@@ -25,6 +25,32 @@ export class IdSpace {
   get size(): number {
     return this.ids.length;
   }
+
+  private powBase: Float64Array = new Float64Array(1024);
+  private powValue: Float64Array = new Float64Array(1024);
+
+  /**
+   * `base ** exponent` for item `i`, remembered until the base changes: popularity normalisation
+   * raises thousands of item counts to a fractional power per request, and counts rarely change
+   * between two requests. One exponent per space (the recommender's candidate normalisation).
+   */
+  powerOf(i: number, base: number, exponent: number): number {
+    if (i >= this.powBase.length) {
+      let size = this.powBase.length;
+      while (size <= i) size *= 2;
+      const b = new Float64Array(size);
+      b.set(this.powBase);
+      const v = new Float64Array(size);
+      v.set(this.powValue);
+      this.powBase = b;
+      this.powValue = v;
+    }
+    if (this.powBase[i] !== base) {
+      this.powBase[i] = base;
+      this.powValue[i] = Math.pow(base, exponent);
+    }
+    return this.powValue[i];
+  }
 }
 
 /** Per-request sums by item index: co-visitation, affinity, popularity; `touched` lists the indices in use. */
@@ -32,6 +58,8 @@ export class Scratch {
   covis: Float64Array = new Float64Array(1024);
   affinity: Float64Array = new Float64Array(1024);
   popularity: Float64Array = new Float64Array(1024);
+  /** The blended score (written by the recommender for the touched indices). */
+  score: Float64Array = new Float64Array(1024);
   private mark: Uint8Array = new Uint8Array(1024);
   readonly touched: number[] = [];
 
@@ -48,6 +76,7 @@ export class Scratch {
     this.covis = grow(this.covis);
     this.affinity = grow(this.affinity);
     this.popularity = grow(this.popularity);
+    this.score = grow(this.score);
     const mark = new Uint8Array(size);
     mark.set(this.mark);
     this.mark = mark;

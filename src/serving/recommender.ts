@@ -10,6 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FeatureStore } from '../features/feature-store.ts';
+import { covisRowEpoch, type CovisRow } from '../features/item-features.ts';
 import { normalisedAffinity, type UserFeatureConfig, type UserState } from '../features/user-features.ts';
 import type { HashedFeature } from '../models/feature-hashing.ts';
 import type { InstanceModels, ServedList } from '../models/instance-models.ts';
@@ -84,6 +85,8 @@ interface Candidate {
   popularity: number;
   emb: number;
   score: number;
+  /** The ranker's click probability, when it ranked the list. */
+  model?: number;
   category: string | undefined;
 }
 
@@ -95,6 +98,8 @@ function sigmoid(x: number): number {
 export class Recommender {
   private readonly space = new IdSpace();
   private readonly scratch = new ScratchPool();
+  /** Interned indices of co-visitation rows' keys (per row object; rows read from Redis are new each time). */
+  private readonly rowIndices = new WeakMap<CovisRow, { epoch: number; cols: number[] }>();
 
   constructor(
     private readonly store: FeatureStore,
@@ -132,7 +137,9 @@ export class Recommender {
       const { weights } = config;
       const { ids } = space;
       const { covis, affinity: aff, popularity } = scratch;
-      const blend = (i: number): number => weights.covisitation * covis[i] + weights.affinity * aff[i] + weights.popularity * popularity[i];
+      const blended = scratch.score;
+      for (const i of scratch.touched) blended[i] = weights.covisitation * covis[i] + weights.affinity * aff[i] + weights.popularity * popularity[i];
+      const blend = (i: number): number => blended[i];
       const isBlocked = (i: number): boolean => blocked.has(ids[i]);
 
       // Categories for the filter (every candidate) or for diversity only (the head, with slack).
@@ -150,9 +157,8 @@ export class Recommender {
 
     const requestId = request.requestId ?? randomUUID();
     let ranked = scored;
-    let modelScore: Map<string, number> | undefined;
     let served: Omit<ServedList, 'shown'> | undefined;
-    if (this.access !== undefined) ({ ranked, modelScore, served } = await this.rank(request, requestId, user, scored));
+    if (this.access !== undefined) ({ ranked, served } = await this.rank(request, requestId, user, scored));
     let list = diversify(ranked, request.k, config.maxCategoryShare);
     // Cold users get trending only (API.md); known users give a share of their slots to fresh items.
     const pool = known && this.access !== undefined ? await this.freshPool(request, list, now, blocked) : [];
@@ -169,7 +175,7 @@ export class Recommender {
     if (served !== undefined) this.access!.recordImpressions({ ...served, shown: list.map((c) => c.id) });
     return list.map((c) => ({
       content_id: c.id,
-      score: Math.round((modelScore?.get(c.id) ?? c.score) * 1e4) / 1e4,
+      score: Math.round((c.model ?? c.score) * 1e4) / 1e4,
       ...(c.category !== undefined && { category: c.category }),
       reasons: reasonsOf(c, known, explored),
     }));
@@ -203,7 +209,6 @@ export class Recommender {
     const head = ranked.slice(0, config.rankerDepth);
     const items = await this.store.items(head.map((c) => c.id));
     const features: HashedFeature[][] = [];
-    const modelScore = new Map<string, number>();
     const ranker = models.ranker;
     if (ranker !== null) {
       const history = user?.n ?? 0;
@@ -212,14 +217,17 @@ export class Recommender {
       });
       const margins = features.map((f) => ranker.score(f));
       const order = head.map((_, r) => r).sort((a, b) => margins[b] - margins[a] || a - b);
-      head.forEach((c, r) => modelScore.set(c.id, sigmoid(margins[r])));
+      let floor = 1;
+      head.forEach((c, r) => {
+        c.model = sigmoid(margins[r]);
+        if (c.model < floor) floor = c.model;
+      });
       // below the head, the blend's order; scores kept under the head's so the list reads sorted
-      const floor = Math.min(...modelScore.values());
-      for (const c of ranked.slice(head.length)) modelScore.set(c.id, floor * Math.min(1, c.score) * 0.5);
+      for (let j = head.length; j < ranked.length; j++) ranked[j].model = floor * Math.min(1, ranked[j].score) * 0.5;
       ranked = order.map((r) => head[r]).concat(ranked.slice(head.length));
     }
     const served = { requestId, userId: request.userId, ranked: head.map((c) => c.id), features };
-    return { ranked, modelScore: ranker !== null ? modelScore : undefined, served };
+    return { ranked, served };
   }
 
   /** Fresh catalogue items (not blocked, not listed, in the requested category) that exploration may show. */
@@ -257,9 +265,19 @@ export class Recommender {
       scratch.ensure(space.size + row.size);
       const w = seeds[r].weight / Math.pow(Math.max(1, seedItems[r]?.total ?? 1), seedPopNorm);
       const acc = scratch.covis;
-      // forEach, not for-of: no iterator result per entry on the hottest loop of a request
+      // The row's keys as indices, remembered while its keys only grow (see covisRowEpoch): the
+      // hottest loop of a request then reads an array instead of hashing every id.
+      const epoch = covisRowEpoch(row);
+      let cached = this.rowIndices.get(row);
+      if (cached === undefined || cached.epoch !== epoch) {
+        cached = { epoch, cols: [] };
+        this.rowIndices.set(row, cached);
+      }
+      const cols = cached.cols;
+      let j = 0;
       row.forEach((v, id) => {
-        const i = space.intern(id);
+        const i = j < cols.length ? cols[j] : (cols[j] = space.intern(id));
+        j++;
         if (acc[i] === 0) scratch.touch(i);
         acc[i] += w * v;
       });
@@ -272,7 +290,7 @@ export class Recommender {
     for (let j = 0; j < added.length; j++) {
       const i = added[j];
       const total = items[j]?.total ?? 1;
-      if (total > 1) acc[i] /= Math.pow(total, candidatePopNorm);
+      if (total > 1) acc[i] /= this.space.powerOf(i, total, candidatePopNorm);
       if (acc[i] > top) top = acc[i];
     }
     if (top > 0) for (const i of added) acc[i] /= top;
