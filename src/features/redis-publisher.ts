@@ -211,6 +211,15 @@ export class RedisFeaturePublisher {
     await this.redis.zadd(this.keys.meta, 'GT', ms, 'streamTime');
   }
 
+  /**
+   * The server's run id (INFO server): a new one means Redis restarted and, without persistence,
+   * lost everything it held (FeatureSync then republishes).
+   */
+  async runId(): Promise<string> {
+    const info = await this.redis.info('server');
+    return /^run_id:(\w+)/m.exec(info)?.[1] ?? '';
+  }
+
   /** Closes the connection if this publisher opened it. */
   async close(): Promise<void> {
     if (this.owned) await this.redis.quit().catch(() => this.redis.disconnect());

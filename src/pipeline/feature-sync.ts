@@ -8,6 +8,8 @@
  * Publishing runs in the background, so neither processing nor a rebalance waits for Redis. While
  * Redis is down, unpublished writes are kept by key (the newest version wins, so memory is bounded
  * by the number of keys) and retried; the versions make every retry and replay idempotent.
+ * A Redis that restarted has lost what it held (it keeps nothing on disk): its run id changes, and
+ * then the whole state this processor owns is published again (test/pipeline/redis-restart.test.ts).
  */
 import { partitionFor } from '../log/partitioner.ts';
 import type { LogRecord, StateWrite } from '../log/types.ts';
@@ -28,6 +30,8 @@ export interface FeatureSyncOptions {
   readonly retryMs?: number;
   /** Told about each failed publish (it will be retried). */
   readonly onError?: (error: unknown) => void;
+  /** How often Redis's run id is checked for a restart, ms (and at once after a failure). Default 1000. */
+  readonly restartCheckMs?: number;
 }
 
 interface Versioned {
@@ -46,11 +50,24 @@ export class FeatureSync {
   private readonly retryMs: number;
   /** Publishes that failed since start (metrics, tests). */
   failures = 0;
+  /** Times Redis was found restarted and the whole state republished (metrics, tests). */
+  republished = 0;
+  /** Newest version seen per source partition (`topic\0partition`): the version of a republish. */
+  private readonly versions = new Map<string, number>();
+  private redisRunId: string | undefined;
+  private lastRestartCheck = 0;
+  private restartCheckDue = true;
+  private readonly restartCheckMs: number;
+  private readonly restartTimer: NodeJS.Timeout;
 
   constructor(private readonly options: FeatureSyncOptions) {
     const { topics } = options;
     this.sources = { users: topics.interactions, items: topics.contentClicks, covis: topics.contentClicks, catalog: topics.catalog };
     this.retryMs = options.retryMs ?? 200;
+    this.restartCheckMs = options.restartCheckMs ?? 1000;
+    // Also when nothing is committed: an idle processor must notice a restart too.
+    this.restartTimer = setInterval(() => this.kick(), this.restartCheckMs);
+    this.restartTimer.unref();
   }
 
   /** After a commit: its writes, versioned by the last offset of their source partition in the batch. */
@@ -97,11 +114,14 @@ export class FeatureSync {
     const deadline = Date.now() + timeoutMs;
     while (!this.idle() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     this.closed = true;
+    clearInterval(this.restartTimer);
     await this.running;
   }
 
   private add(write: StateWrite, version: number | undefined): void {
     if (version === undefined) return;
+    const source = `${this.sources[write.store]}\0${write.partition}`;
+    if ((this.versions.get(source) ?? -1) < version) this.versions.set(source, version);
     const key = `${write.store}\0${write.key}`;
     const existing = this.pending.get(key);
     if (existing === undefined || existing.version <= version) this.pending.set(key, { write, version });
@@ -117,6 +137,13 @@ export class FeatureSync {
   }
 
   private async drain(): Promise<void> {
+    try {
+      if (await this.redisRestarted()) this.republishAll();
+    } catch (error) {
+      this.failures++;
+      this.options.onError?.(error);
+      return; // kick() retries after retryMs
+    }
     while (!this.closed && (this.pending.size > 0 || this.popularDue)) {
       const batch = this.pending;
       this.pending = new Map();
@@ -131,12 +158,41 @@ export class FeatureSync {
         if (popularDue) await this.publishPopular();
       } catch (error) {
         this.failures++;
+        this.restartCheckDue = true;
         this.options.onError?.(error);
         for (const e of batch.values()) this.add(e.write, e.version);
         this.popularDue ||= popularDue;
         return; // kick() retries after retryMs
       }
     }
+  }
+
+  /** Whether Redis's run id changed since the last check (checked at most every restartCheckMs, or after a failure). */
+  private async redisRestarted(): Promise<boolean> {
+    if (!this.restartCheckDue && Date.now() - this.lastRestartCheck < this.restartCheckMs) return false;
+    const id = await this.options.publisher.runId();
+    this.lastRestartCheck = Date.now();
+    this.restartCheckDue = false;
+    const restarted = this.redisRunId !== undefined && id !== this.redisRunId;
+    this.redisRunId = id;
+    return restarted;
+  }
+
+  /**
+   * Queues every entry the processor holds (its partitions, and the whole catalogue) at the newest
+   * version seen for its source partition. The state may run ahead of the last commit; a replay
+   * after a crash recomputes the same values, so publishing them early changes nothing.
+   */
+  private republishAll(): void {
+    this.republished++;
+    const { processor } = this.options;
+    // The catalogue is a global table outside the changelogged stores.
+    const stores = processor.stores.includes(processor.catalog) ? processor.stores : [...processor.stores, processor.catalog];
+    for (const store of stores) {
+      if (!(store.name in this.sources)) continue;
+      for (const w of store.snapshot()) this.add(w, this.versions.get(`${this.sources[w.store]}\0${w.partition}`));
+    }
+    this.popularDue = true;
   }
 
   private async publishPopular(): Promise<void> {

@@ -75,6 +75,13 @@ export class KeyValueStore<V> {
     return { writes, changed };
   }
 
+  /** Every entry, encoded as in the changelog (to republish a whole store, e.g. to a Redis that lost it). */
+  snapshot(): StateWrite[] {
+    const writes: StateWrite[] = [];
+    for (const [key, value] of this.data) writes.push({ store: this.name, partition: this.partitionOfKey.get(key) ?? 0, key, value: this.codec.encode(value) });
+    return writes;
+  }
+
   /** Drops uncommitted changes' bookkeeping (after a failed commit the task restores from the log). */
   clearDirty(): void {
     this.dirty.clear();
