@@ -4,7 +4,7 @@
 const USAGE = `usage: eddy <command> [options]
   start      run an instance (API + processing + dashboard)   eddy start [--port N] [--data-dir D] [--log embedded|kafka] ...
   simulate   synthetic users against a running instance        eddy simulate --url URL [--users N] [--items N] [--rate R] [--duration 60s]
-  replay     prequential evaluation of a log                   eddy replay FILE --format movielens|jsonl [--items FILE] [--k 10]
+  replay     prequential evaluation of a log                   eddy replay FILE --format movielens|jsonl [--items FILE] [--k 10] [--report F.html] [--exploration-share 0.1]
   retrain    rebuild state and models from the log, in batch   eddy retrain [--data-dir D]`;
 
 /** Runs the command line; returns the exit code. */

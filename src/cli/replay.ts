@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { EddyError } from '../errors.ts';
 import { runReplay } from '../eval/replay.ts';
 import type { ReplayFormat } from '../eval/readers.ts';
+import { DEFAULT_PROCESSING, type ProcessingConfig } from '../pipeline/personalization-processor.ts';
 
 const FORMATS: readonly ReplayFormat[] = ['movielens', 'jsonl'];
 
@@ -19,6 +20,7 @@ export function parseReplayArgs(argv: readonly string[]) {
       items: { type: 'string' },
       k: { type: 'string', default: '10' },
       report: { type: 'string' },
+      'exploration-share': { type: 'string' },
       'no-baselines': { type: 'boolean', default: false },
     },
   });
@@ -28,7 +30,14 @@ export function parseReplayArgs(argv: readonly string[]) {
   if (!FORMATS.includes(format)) throw new EddyError('EDDY_CONFIG_INVALID', { message: `--format: must be one of ${FORMATS.join(', ')}` });
   const k = Number(values.k);
   if (!Number.isInteger(k) || k < 1 || k > 1000) throw new EddyError('EDDY_CONFIG_INVALID', { message: '--k: must be an integer from 1 to 1000' });
-  return { file, format, k, items: values.items, report: values.report, baselines: !values['no-baselines'] };
+  let processing: ProcessingConfig | undefined;
+  if (values['exploration-share'] !== undefined) {
+    const share = Number(values['exploration-share']);
+    if (!(share >= 0 && share <= 1)) throw new EddyError('EDDY_CONFIG_INVALID', { message: '--exploration-share: must be a number from 0 to 1' });
+    const models = DEFAULT_PROCESSING.models;
+    processing = { ...DEFAULT_PROCESSING, models: { ...models, exploration: { ...models.exploration, share } } };
+  }
+  return { file, format, k, items: values.items, report: values.report, baselines: !values['no-baselines'], processing };
 }
 
 export async function replay(argv: readonly string[]): Promise<number> {
