@@ -119,15 +119,16 @@ export class ScratchPool {
 }
 
 /**
- * The `n` best of `touched` by `score(i)`, best first (ties by id), leaving out those `skip` names:
+ * The `n` best of `touched` by `score[i]`, best first (ties by id), leaving out those `skip` names:
  * a bounded min-heap, so most candidates cost one comparison with the floor (and `skip` is asked
  * only of those that beat it).
  */
-export function bestOf(touched: readonly number[], n: number, score: (i: number) => number, skip: (i: number) => boolean, ids: readonly string[]): number[] {
+export function bestOf(touched: readonly number[], n: number, score: Float64Array, skip: (i: number) => boolean, ids: readonly string[]): number[] {
   const idx: number[] = [];
   const val: number[] = [];
-  for (const i of touched) {
-    const v = score(i);
+  for (let t = 0; t < touched.length; t++) {
+    const i = touched[t];
+    const v = score[i];
     if (idx.length >= n && v <= val[0]) continue;
     if (skip(i)) continue;
     if (idx.length < n) {

@@ -121,7 +121,7 @@ export class Recommender {
     // excludes thousands of items per request, too many to copy).
     const seen = new Set<string>(user?.seen ?? []);
     const exclude = request.exclude ?? seen;
-    const blocked = { has: (id: string): boolean => seen.has(id) || exclude.has(id) };
+    const blocked = { has: seen.size === 0 || exclude === seen ? (id: string) => exclude.has(id) : (id: string) => seen.has(id) || exclude.has(id) };
     const scratch = this.scratch.take(this.space.size + popular.length + 1);
     try {
       // Every source sums into the scratch arrays by item index (see candidate-space.ts).
@@ -139,17 +139,16 @@ export class Recommender {
       const { covis, affinity: aff, popularity } = scratch;
       const blended = scratch.score;
       for (const i of scratch.touched) blended[i] = weights.covisitation * covis[i] + weights.affinity * aff[i] + weights.popularity * popularity[i];
-      const blend = (i: number): number => blended[i];
       const isBlocked = (i: number): boolean => blocked.has(ids[i]);
 
       // Categories for the filter (every candidate) or for diversity only (the head, with slack).
       const depth = Math.max(request.k * 3, this.access ? config.rerankDepth : 0);
-      const head = bestOf(scratch.touched, request.category === undefined ? depth : scratch.touched.length, blend, isBlocked, ids);
+      const head = bestOf(scratch.touched, request.category === undefined ? depth : scratch.touched.length, blended, isBlocked, ids);
       const entries = await store.catalog(head.map((i) => ids[i]));
       head.forEach((i, j) => {
         const category = entries[j]?.category;
         if (scored.length >= depth || (request.category !== undefined && category !== request.category)) return;
-        scored.push({ id: ids[i], covis: covis[i], affinity: aff[i], popularity: popularity[i], emb: 0, score: blend(i), category });
+        scored.push({ id: ids[i], covis: covis[i], affinity: aff[i], popularity: popularity[i], emb: 0, score: blended[i], category });
       });
     } finally {
       this.scratch.give(scratch);
