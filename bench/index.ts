@@ -53,7 +53,15 @@ if (embedded) {
   results.serving_ms = { p50: round(median(fresh.map((f) => f.recommendP50))), p99: round(median(fresh.map((f) => f.recommendP99))) };
 }
 
-if (kafka) results.kafka = await kafkaBench({ records: quick ? 50_000 : 200_000, runs, log });
+if (kafka) {
+  results.kafka = await kafkaBench({
+    records: quick ? 50_000 : 200_000,
+    pipelineEvents: quick ? 20_000 : 30_000,
+    freshnessTrials: quick ? 20 : 40,
+    runs,
+    log,
+  });
+}
 
 console.log('\neddy benchmark (medians of runs)');
 for (const [name, value] of Object.entries(results)) if (name !== 'kafka') console.log(`${name.padEnd(20)} ${JSON.stringify(value)}`);

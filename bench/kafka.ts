@@ -14,12 +14,16 @@ import { startCluster, toolsAvailable, type KafkaCluster } from '../scripts/kafk
 import { openKafkaLog } from '../src/log/kafka/kafka-log.ts';
 import type { AppendRecord } from '../src/log/types.ts';
 import { kafkaLogRates, type LogRates } from './kafka-log-rates.ts';
+import { benchRedis, kafkaPipelineRun, type KafkaPipelineRun } from './kafka-pipeline.ts';
 import { consumerPerformance, producerPerformance } from './kafka-tools.ts';
 import { median, round } from './stats.ts';
 import { syntheticEvents } from './synthetic-events.ts';
 
 export interface KafkaBenchOptions {
   readonly records: number;
+  /** Events per pipeline run, and freshness trials per run. */
+  readonly pipelineEvents: number;
+  readonly freshnessTrials: number;
   readonly runs: number;
   readonly log: (line: string) => void;
 }
@@ -77,6 +81,7 @@ export async function kafkaBench(options: KafkaBenchOptions): Promise<Record<str
           `ProducerPerformance ${Math.round(pp.recordsPerSec)}/s, ConsumerPerformance ${Math.round(cp.recordsPerSec)}/s`,
       );
     }
+    const pipeline = await pipelineFigures(bootstrap, options);
     const append = median(eddy.map((e) => e.appendPerSec));
     const eos = median(eddy.map((e) => e.eosPerSec));
     const pp = median(producer);
@@ -93,11 +98,40 @@ export async function kafkaBench(options: KafkaBenchOptions): Promise<Record<str
       append_ratio_to_producer_perf: round(append / pp, 3),
       eos_ratio_to_producer_perf: round(eos / pp, 3),
       eos_ratio_to_consumer_perf: round(eos / cp, 3),
+      ...pipeline,
+      ...(typeof pipeline.pipeline_events_per_sec === 'number' && { pipeline_ratio_to_producer_perf: round(pipeline.pipeline_events_per_sec / pp, 3) }),
     };
   } finally {
     await kafkaLog.close();
     if (!cluster.alreadyRunning) await cluster.stop({ graceMs: 10_000 });
   }
+}
+
+/** (c): the pipeline on Kafka + Redis, medians of `runs` runs; `{}` when no Redis answers. */
+async function pipelineFigures(bootstrap: string, options: KafkaBenchOptions): Promise<Record<string, unknown>> {
+  const { runs, log, pipelineEvents, freshnessTrials } = options;
+  const redisUrl = await benchRedis();
+  if (redisUrl === undefined) {
+    log('kafka: pipeline figures skipped (no Redis answers; set EDDY_BENCH_REDIS_URL)');
+    return { pipeline_skipped: 'no Redis' };
+  }
+  log(`kafka: pipeline on Kafka + Redis (startKafkaInstance, role all): ${runs} run(s) of ${pipelineEvents} events, then ${freshnessTrials} freshness trials`);
+  const done: KafkaPipelineRun[] = [];
+  for (let r = 0; r < runs; r++) {
+    const p = await kafkaPipelineRun(bootstrap, redisUrl, pipelineEvents, freshnessTrials, () => {});
+    done.push(p);
+    log(
+      `  run ${r + 1}: ${Math.round(p.eventsPerSec)} events/s ingested -> processed exactly-once -> in Redis; ` +
+        `freshness p50 ${round(p.freshness.p50)} ms, p99 ${round(p.freshness.p99)} ms; GET /v1/recommendations p50 ${round(p.freshness.recommendP50)} ms`,
+    );
+  }
+  return {
+    pipeline_events: pipelineEvents,
+    pipeline_events_per_sec: Math.round(median(done.map((p) => p.eventsPerSec))),
+    freshness_trials: freshnessTrials,
+    freshness_ms: { p50: round(median(done.map((p) => p.freshness.p50))), p99: round(median(done.map((p) => p.freshness.p99))) },
+    serving_ms: { p50: round(median(done.map((p) => p.freshness.recommendP50))), p99: round(median(done.map((p) => p.freshness.recommendP99))) },
+  };
 }
 
 /** The Kafka figure as table rows (name, eddy, Kafka tool, ratio). */
@@ -111,6 +145,13 @@ export function kafkaTable(k: Record<string, unknown>): string {
     ['exactly-once consume-transform-produce', n('eos_events_per_sec'), `${n('consumer_perf_records_per_sec')} ConsumerPerformance`, x('eos_ratio_to_consumer_perf')],
     ['', '', `${n('producer_perf_records_per_sec')} ProducerPerformance`, x('eos_ratio_to_producer_perf')],
   ];
+  if (typeof k.pipeline_events_per_sec === 'number') {
+    const f = k.freshness_ms as { p50: number; p99: number };
+    rows.push(
+      ['pipeline: ingest -> 2 EOS hops -> Redis', n('pipeline_events_per_sec'), `${n('producer_perf_records_per_sec')} ProducerPerformance`, x('pipeline_ratio_to_producer_perf')],
+      ['freshness p50 / p99 (ms)', `${f.p50} / ${f.p99}`, '', ''],
+    );
+  }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
   const lines = rows.map((row) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '));
   lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
