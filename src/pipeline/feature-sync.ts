@@ -48,6 +48,7 @@ export class FeatureSync {
   /** The source topic whose offsets version each store's values. */
   private readonly sources: Readonly<Record<string, string>>;
   private readonly retryMs: number;
+  private retryTimer: NodeJS.Timeout | undefined;
   /** Publishes that failed since start (metrics, tests). */
   failures = 0;
   /** Times Redis was found restarted and the whole state republished (metrics, tests). */
@@ -103,7 +104,7 @@ export class FeatureSync {
 
   /** True when nothing waits to be published. */
   idle(): boolean {
-    return this.pending.size === 0 && !this.popularDue && this.running === undefined;
+    return this.pending.size === 0 && !this.popularDue && this.running === undefined && this.retryTimer === undefined;
   }
 
   /**
@@ -115,6 +116,7 @@ export class FeatureSync {
     while (!this.idle() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     this.closed = true;
     clearInterval(this.restartTimer);
+    clearTimeout(this.retryTimer);
     await this.running;
   }
 
@@ -128,11 +130,18 @@ export class FeatureSync {
   }
 
   private kick(): void {
-    if (this.running !== undefined || this.closed) return;
+    // While a retry waits, commits only add to what it will publish: Redis is not asked more often.
+    if (this.running !== undefined || this.retryTimer !== undefined || this.closed) return;
     this.running = this.drain().finally(() => {
       this.running = undefined;
-      // Something arrived while the last round was failing or finishing.
-      if (!this.closed && (this.pending.size > 0 || this.popularDue)) setTimeout(() => this.kick(), this.retryMs).unref();
+      // Something arrived while the last round was failing or finishing: one timer, however often kicked.
+      if (!this.closed && (this.pending.size > 0 || this.popularDue)) {
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = undefined;
+          this.kick();
+        }, this.retryMs);
+        this.retryTimer.unref();
+      }
     });
   }
 

@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import { Consumer as ClientConsumer, Producer, type Message, type MessageToProduce } from '@platformatic/kafka';
 import type { CommitBatch, Consumer, LogRecord, PartitionLag, SubscribeOptions, TopicPartition } from '../types.ts';
-import { toMessage } from './append-queue.ts';
+import { messageBytes, toMessage } from './append-queue.ts';
 import { coPartitionedAssigner } from './co-partitioned-assigner.ts';
 import { committedOffsets } from './group-offsets.ts';
 import type { KafkaLog } from './kafka-log.ts';
@@ -27,6 +27,8 @@ const READ_COMMITTED = 1;
 const EARLIEST = -2n;
 const tpKey = (topic: string, partition: number) => `${topic}/${partition}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Bytes per send of a commit: below the broker's default max.message.bytes with room for batch overhead. */
+const MAX_SEND_BYTES = 768 * 1024;
 
 interface JoinPayload {
   generationId?: number;
@@ -329,7 +331,9 @@ export class KafkaMember implements Consumer {
     }
     const txn = await this.producer.beginTransaction();
     try {
-      if (messages.length > 0) await txn.send({ messages });
+      // The client sends a partition's messages of one call as one record batch, which the broker
+      // refuses above max.message.bytes (1 MiB by default): a large commit goes in several sends.
+      for (const chunk of chunks(messages, Math.min(this.log.options.batchBytes, MAX_SEND_BYTES))) await txn.send({ messages: chunk });
       if (batch.offsets.length > 0) {
         await txn.addConsumer(this.client);
         const consumer = { groupId: this.group, generationId: generation.generationId, memberId: generation.memberId, coordinatorId: this.client.coordinatorId ?? (await this.client.findGroupCoordinator()) };
@@ -402,6 +406,25 @@ export class KafkaMember implements Consumer {
     await this.producer.close().catch(() => undefined);
     this.onClosed();
   }
+}
+
+/** Consecutive slices of `messages` of at most `maxBytes` each (a larger single message goes alone). */
+function chunks(messages: readonly MessageToProduce[], maxBytes: number): MessageToProduce[][] {
+  const out: MessageToProduce[][] = [];
+  let current: MessageToProduce[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const b = messageBytes(m);
+    if (current.length > 0 && bytes + b > maxBytes) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(m);
+    bytes += b;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
 }
 
 function isFenced(error: unknown): boolean {
