@@ -38,6 +38,9 @@ export function messageBytes(m: MessageToProduce): number {
 }
 
 export class AppendQueue {
+  private producer: Producer;
+  /** Producers replaced after a failed send, closed in the background. */
+  renewals = 0;
   private queue: Pending[] = [];
   private queuedBytes = 0;
   private inFlight = false;
@@ -46,10 +49,12 @@ export class AppendQueue {
   private closed = false;
 
   constructor(
-    private readonly producer: Producer,
+    private readonly newProducer: () => Producer,
     private readonly options: ResolvedKafkaLogOptions,
     private readonly partitionsOf: (topic: string) => number,
-  ) {}
+  ) {
+    this.producer = newProducer();
+  }
 
   async append(records: readonly AppendRecord[]): Promise<AppendResult> {
     if (this.closed) throw new Error('log is closed');
@@ -144,6 +149,7 @@ export class AppendQueue {
   }
 
   private done(batch: Pending[], bytes: number, error: unknown): void {
+    if (error !== undefined && this.options.idempotence) this.renewProducer();
     this.inFlight = false;
     this.queuedBytes -= bytes;
     for (const p of batch) {
@@ -157,6 +163,23 @@ export class AppendQueue {
     }
   }
 
+  /**
+   * After a failed send the idempotent producer's sequence numbers may no longer match the broker's:
+   * a request whose answer was lost (its leader died) may have been written all the same, and
+   * @platformatic/kafka 1.35 then numbers the next batch of that partition as it did the lost one.
+   * The broker drops such a batch as a duplicate when it has as many records (acknowledged, yet
+   * lost) and refuses every later one with OUT_OF_ORDER_SEQUENCE_NUMBER otherwise. Java bumps the
+   * producer epoch (KIP-360); here a new producer (a new producer id, sequences from 0) takes over.
+   * Records of the failed append may then be in the log twice when the caller retries; the stream
+   * processor drops the second copy by event_id (test/pipeline/kafka-broker-loss.test.ts).
+   */
+  private renewProducer(): void {
+    const old = this.producer;
+    this.producer = this.newProducer();
+    this.renewals++;
+    void old.close().catch(() => undefined);
+  }
+
   /** Sends what is queued and waits for it. */
   async drain(): Promise<void> {
     while (this.queue.length > 0 || this.inFlight) await new Promise((r) => setTimeout(r, 5));
@@ -165,5 +188,6 @@ export class AppendQueue {
   async close(): Promise<void> {
     await this.drain();
     this.closed = true;
+    await this.producer.close();
   }
 }

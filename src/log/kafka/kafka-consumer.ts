@@ -135,9 +135,7 @@ export class KafkaMember implements Consumer {
         if (old.length > 0) await this.options.listener?.onRevoked?.(old);
         if (this.closed) return;
         this.generation = generation;
-        await this.rewind(tps);
-        this.assigned = tps;
-        if (tps.length > 0) await this.options.listener?.onAssigned?.(tps, this);
+        await this.assign(tps);
       })
       .catch((error: unknown) => {
         this.fatal ??= error;
@@ -146,6 +144,29 @@ export class KafkaMember implements Consumer {
         this.assigning--;
         this.signal.wake();
       });
+  }
+
+  /**
+   * Rewinds to the committed offsets and restores (onAssigned). A broker that just died fails these
+   * look-ups until the controller has moved its leaderships (seconds): such errors are retried for
+   * up to a minute instead of stopping the member (restoring again rewrites the same entries).
+   */
+  private async assign(tps: TopicPartition[]): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.rewind(tps);
+        this.assigned = tps;
+        if (tps.length > 0) await this.options.listener?.onAssigned?.(tps, this);
+        return;
+      } catch (error) {
+        if (this.closed || !isTransient(error) || Date.now() > deadline) throw error;
+        this.lastError = error;
+        this.assigned = [];
+        this.client.clearMetadata();
+        await sleep(Math.min(250 * attempt, 2000));
+      }
+    }
   }
 
   /** Positions = committed offsets (stable), or the log start when the group has none. */
@@ -425,6 +446,11 @@ function chunks(messages: readonly MessageToProduce[], maxBytes: number): Messag
   }
   if (current.length > 0) out.push(current);
   return out;
+}
+
+/** A network error, or a broker error the client marks retriable (e.g. NOT_LEADER_OR_FOLLOWER). */
+function isTransient(error: unknown): boolean {
+  return Boolean((error as { findBy?: (k: string, v: unknown) => unknown }).findBy?.('canRetry', true));
 }
 
 function isFenced(error: unknown): boolean {

@@ -37,7 +37,6 @@ export class KafkaLog implements Log {
   /** @internal */ readonly admin: Admin;
   /** @internal Used for offset look-ups (never joins a group). */
   readonly offsets: KafkaClientConsumer;
-  private readonly producer: Producer;
   private readonly queue: AppendQueue;
   private readonly partitions = new Map<string, number>();
   private readonly members = new Set<KafkaMember>();
@@ -46,13 +45,15 @@ export class KafkaLog implements Log {
   constructor(readonly options: ResolvedKafkaLogOptions) {
     this.admin = new Admin(baseClientOptions(options, 'admin'));
     this.offsets = new KafkaClientConsumer({ ...baseClientOptions(options, 'offsets'), groupId: `${options.clientId}-offsets-unused` });
-    this.producer = new Producer({
-      ...baseClientOptions(options, 'producer'),
-      idempotent: options.idempotence,
-      acks: options.acks,
-      compression: options.compression,
-    });
-    this.queue = new AppendQueue(this.producer, options, (t) => this.partitionsOf(t));
+    // The queue owns the producer: it replaces it after a failed send (see AppendQueue.renewProducer).
+    const producer = () =>
+      new Producer({
+        ...baseClientOptions(options, 'producer'),
+        idempotent: options.idempotence,
+        acks: options.acks,
+        compression: options.compression,
+      });
+    this.queue = new AppendQueue(producer, options, (t) => this.partitionsOf(t));
   }
 
   async ensureTopics(specs: readonly TopicSpec[]): Promise<void> {
@@ -149,6 +150,6 @@ export class KafkaLog implements Log {
     this.closed = true;
     await this.queue.close().catch(() => undefined);
     for (const m of [...this.members]) await m.close().catch(() => undefined);
-    await Promise.allSettled([this.producer.close(), this.offsets.close(), this.admin.close()]);
+    await Promise.allSettled([this.offsets.close(), this.admin.close()]);
   }
 }
