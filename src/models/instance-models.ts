@@ -33,7 +33,7 @@ export const DEFAULT_MODELS: ModelsConfig = {
   ranker: {},
   exploration: { share: 0.1, maxAgeMs: 24 * 3600_000, minImpressions: 100 },
   covisHalfLifeEvents: 20_000,
-  pendingImpressions: 100_000,
+  pendingImpressions: 20_000,
 };
 
 /** One served list, as serving reports it: the impressions that the next click trains on. */
