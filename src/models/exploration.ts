@@ -165,8 +165,8 @@ export class Exploration {
   /**
    * Builds a served list of `slots` items from `candidates` (ranked best first by the main
    * model). About `share * slots` positions (rounded at random, so small lists explore too on
-   * average) go to fresh items from `candidates` and `freshPool`, picked by Thompson sampling;
-   * they are spread evenly so the top slot stays the model's best guess. Does not record
+   * average) go to fresh items from `candidates` and `freshPool`: never-shown ones first (oldest
+   * first), then by Thompson sampling; they are spread evenly so the top slot stays the model's best guess. Does not record
    * impressions: the caller does once the list is really shown.
    */
   pick(candidates: readonly string[], slots: number, rng: Rng, freshPool: readonly string[] = [], now = Date.now()): string[] {
@@ -176,8 +176,14 @@ export class Exploration {
     const fresh = new Set<string>();
     for (const id of freshPool) if (this.isFresh(id, now)) fresh.add(id);
     for (const id of candidates) if (this.isFresh(id, now)) fresh.add(id);
-    const draws = [...fresh].map((id) => ({ id, p: this.sample(id, rng) }));
-    draws.sort((a, b) => b.p - a.p);
+    // Never-shown items go first, longest-waiting first: a new item's first impression then comes
+    // within (never-shown items ahead of it) / (explored slots per list) requests, whatever the
+    // pool's size. Shown ones compete by a Thompson draw.
+    const draws = [...fresh].map((id) => {
+      const s = this.stats.get(id);
+      return { id, p: s !== undefined && s.impressions === 0 ? 2 : this.sample(id, rng), since: s?.publishedAt ?? 0 };
+    });
+    draws.sort((a, b) => b.p - a.p || a.since - b.since);
     const explore = draws.slice(0, Math.min(nExplore, slots)).map((d) => d.id);
     const chosen = new Set(explore);
     const exploit = candidates.filter((id) => !chosen.has(id));

@@ -98,10 +98,12 @@ export class InstanceModels {
         this.ranker.train(served.features as HashedFeature[][], served.ranked.indexOf(itemId));
         this.rankerChanged = true;
       }
-      if (served.shown.includes(itemId) && this.exploration.has(itemId)) {
-        this.exploration.recordClick(itemId);
-        this.explorationChanged = true;
-      }
+    }
+    // A fresh item's interactions count as clicks, from a served list or not (without a recorded
+    // impression a click counts as one): an item people find by themselves is no longer unseen.
+    if (this.exploration.has(itemId)) {
+      this.exploration.recordClick(itemId);
+      this.explorationChanged = true;
     }
     this.embeddings?.observe(userId, itemId, undefined, recent);
     this.events++;

@@ -43,7 +43,7 @@ test('the ranker trained on served lists weighs what predicts the next item: str
   assert.ok(strong > none + 0.5, `covis=9 ${strong} vs covis=0 ${none}`);
 });
 
-test('a newly catalogued item gets impressions within a few requests (exploration share 0.1, k 10)', async () => {
+test('newly catalogued items get impressions within ceil(new items / (share * k)) requests (share 0.1, k 10)', async () => {
   const eddy = await PipelineRecommender.open();
   const { readReplay } = await import('../../src/eval/readers.ts');
   for (const e of (await readReplay(log, 'movielens')).events.slice(0, 2000)) eddy.learn(e);
@@ -59,6 +59,7 @@ test('a newly catalogued item gets impressions within a few requests (exploratio
     }
   }
   assert.equal(shownAt.size, 3, `shown: ${JSON.stringify([...shownAt])}`);
-  assert.ok(Math.max(...shownAt.values()) <= 10, `last first impression at request ${Math.max(...shownAt.values())}`);
+  // one explored slot per list (0.1 * 10), never-shown items first: the third new item by request 3
+  assert.ok(Math.max(...shownAt.values()) <= Math.ceil(fresh.length / (0.1 * 10)), `last first impression at request ${Math.max(...shownAt.values())}`);
   for (const id of fresh) assert.ok(eddy.processor.models.exploration.statsOf(id).impressions >= 1);
 });
