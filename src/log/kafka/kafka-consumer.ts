@@ -38,7 +38,7 @@ interface JoinPayload {
 
 export class KafkaMember implements Consumer {
   private readonly client: ClientConsumer;
-  private readonly producer: Producer;
+  private producer: Producer;
   private readonly group: string;
   readonly transactionalId: string;
   private assigned: TopicPartition[] = [];
@@ -81,25 +81,61 @@ export class KafkaMember implements Consumer {
       maxBytes: o.fetchMaxBytes,
       partitionAssigner: coPartitionedAssigner,
     });
-    this.producer = new Producer({
-      ...baseClientOptions(o, `txn-${options.memberId ?? 'member'}`),
+    this.producer = this.newProducer();
+    this.client.on('error', (e: unknown) => (this.lastError = e));
+    this.client.on('consumer:group:join', (p: JoinPayload) => this.onJoin(p));
+  }
+
+  private newProducer(): Producer {
+    const o = this.log.options;
+    const producer = new Producer({
+      ...baseClientOptions(o, `txn-${this.options.memberId ?? 'member'}`),
       idempotent: true,
       transactionalId: this.transactionalId,
       compression: o.compression,
     });
-    this.client.on('error', (e: unknown) => (this.lastError = e));
-    this.producer.on('error', (e: unknown) => (this.lastError = e));
-    this.client.on('consumer:group:join', (p: JoinPayload) => this.onJoin(p));
+    producer.on('error', (e: unknown) => (this.lastError = e));
+    return producer;
+  }
+
+  /**
+   * InitProducerId for the transactional id: bumps the epoch (fencing a previous incarnation and
+   * aborting its open transaction) and restarts sequence numbers.
+   * producerId/epoch -1: "a new producer" (KIP-360). The client would send 0/0 by default, which
+   * the broker answers with PRODUCER_FENCED once the transactional id has any history.
+   */
+  private async initTransactions(): Promise<void> {
+    const txn = await this.producer.beginTransaction({ producerId: -1n, producerEpoch: -1 });
+    await txn.cancel();
+  }
+
+  /**
+   * After a failed commit, a new transactional producer (Java bumps the epoch, KIP-360): a send
+   * whose answer was lost (its leader died) may have been written, and @platformatic/kafka 1.35
+   * would number the next transaction's batches as it did the lost one (OUT_OF_ORDER_SEQUENCE_NUMBER
+   * on every later commit). A new client also looks the transaction coordinator up again, which
+   * the old one never does. Transient errors (a coordinator moving) are retried for a minute.
+   */
+  private async renewProducer(): Promise<void> {
+    const old = this.producer;
+    this.producer = this.newProducer();
+    await old.close().catch(() => undefined);
+    const deadline = Date.now() + 60_000;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.initTransactions();
+      } catch (error) {
+        if (this.closed || !isTransient(error) || Date.now() > deadline) throw error;
+        this.lastError = error;
+        await sleep(Math.min(250 * attempt, 2000));
+      }
+    }
   }
 
   /** Fences zombies of this transactional id, joins the group and waits for the first assignment. */
   async start(): Promise<void> {
-    // InitProducerId for the transactional id: bumps the epoch (fencing a previous incarnation and
-    // aborting its open transaction) before this member reads anything.
-    // producerId/epoch -1: "a new producer" (KIP-360). The client would send 0/0 by default, which
-    // the broker answers with PRODUCER_FENCED once the transactional id has any history.
-    const txn = await this.producer.beginTransaction({ producerId: -1n, producerEpoch: -1 });
-    await txn.cancel();
+    // Before this member reads anything.
+    await this.initTransactions();
     this.client.topics.trackAll(...this.options.topics);
     await this.client.joinGroup({});
     await this.rebalancing;
@@ -327,8 +363,14 @@ export class KafkaMember implements Consumer {
       // Nothing of the batch is visible. Rewind to the committed offsets and restore state, so
       // that the caller, having dropped its batch, sees the records again on consistent state.
       this.deliveredEpoch = undefined;
-      if (!this.closed) this.reassign([...this.assigned], this.generation);
       if (isFenced(error)) this.fatal = error;
+      else if (!this.closed) {
+        // Before the rewind below, which the next commit waits for.
+        this.rebalancing = this.rebalancing.then(() => this.renewProducer()).catch((e: unknown) => {
+          this.fatal ??= e;
+        });
+      }
+      if (!this.closed) this.reassign([...this.assigned], this.generation);
       if (hasId(error, 'ILLEGAL_GENERATION') || hasId(error, 'UNKNOWN_MEMBER_ID') || hasId(error, 'REBALANCE_IN_PROGRESS') || hasId(error, 'FENCED_INSTANCE_ID')) {
         throw new KafkaRebalanceError(`commit fenced by a rebalance of group ${this.group}`, { cause: error });
       }
