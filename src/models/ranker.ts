@@ -42,14 +42,17 @@ export const RANKER_DEFAULTS: FtrlOptions = { alpha: 0.05, beta: 1, l1: 0.5, l2:
 /** Online re-ranker; see the file header. */
 export class OnlineRanker {
   readonly model: Ftrl;
-  /** precomputed hashed index per (group, value): hashing strings per request would dominate */
-  private readonly table: Int32Array[];
-  private readonly bias: number;
+  /**
+   * precomputed hashed feature per (group, value): hashing strings per request would dominate, and
+   * shared immutable objects spare the allocations of ~300 features per request
+   */
+  private readonly table: HashedFeature[][];
+  private readonly bias: HashedFeature;
 
   constructor(options: FtrlOptions | Ftrl = {}) {
     this.model = options instanceof Ftrl ? options : new Ftrl({ ...RANKER_DEFAULTS, ...options });
-    this.table = GROUPS.map((g) => Int32Array.from({ length: 200 }, (_, v) => this.model.hasher.indexOf(`${g}=${v}`)));
-    this.bias = this.model.hasher.indexOf('__bias__');
+    this.table = GROUPS.map((g) => Array.from({ length: 200 }, (_, v) => Object.freeze({ index: this.model.hasher.indexOf(`${g}=${v}`), value: 1 })));
+    this.bias = Object.freeze({ index: this.model.hasher.indexOf('__bias__'), value: 1 });
   }
 
   /** Hashed features of one candidate. */
@@ -61,17 +64,17 @@ export class OnlineRanker {
     const em = level(s.emb);
     const t = this.table;
     return [
-      { index: this.bias, value: 1 },
-      { index: t[0][rank], value: 1 },
-      { index: t[1][cov], value: 1 },
-      { index: t[2][tr], value: 1 },
-      { index: t[3][em], value: 1 },
-      { index: t[4][bucket(s.popularity)], value: 1 },
-      { index: t[5][hist], value: 1 },
-      { index: t[6][rank * 13 + hist], value: 1 },
-      { index: t[7][cov * 10 + tr], value: 1 },
-      { index: t[8][em * 13 + rank], value: 1 },
-      { index: t[9][level(s.affinity)], value: 1 },
+      this.bias,
+      t[0][rank],
+      t[1][cov],
+      t[2][tr],
+      t[3][em],
+      t[4][bucket(s.popularity)],
+      t[5][hist],
+      t[6][rank * 13 + hist],
+      t[7][cov * 10 + tr],
+      t[8][em * 13 + rank],
+      t[9][level(s.affinity)],
     ];
   }
 
