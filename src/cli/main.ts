@@ -11,15 +11,16 @@ const USAGE = `usage: eddy <command> [options]
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    // `return await`: a subcommand's rejection must land in the catch below, not escape it
     switch (command) {
       case 'start':
-        return (await import('./start.ts')).start(rest);
+        return await (await import('./start.ts')).start(rest);
       case 'simulate':
-        return (await import('./simulate.ts')).simulate(rest);
+        return await (await import('./simulate.ts')).simulate(rest);
       case 'replay':
-        return (await import('./replay.ts')).replay(rest);
+        return await (await import('./replay.ts')).replay(rest);
       case 'retrain':
-        return (await import('./retrain.ts')).retrain(rest);
+        return await (await import('./retrain.ts')).retrain(rest);
       case undefined:
       case '--help':
       case 'help':

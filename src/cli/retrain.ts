@@ -3,8 +3,10 @@
  * store's log in one batch (src/pipeline/rebuild.ts). Run it while the service is stopped; the next
  * `eddy start` resumes from the rebuilt state. Progress on stderr, a JSON summary on stdout.
  */
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { openEmbeddedLog } from '../log/embedded/embedded-log.ts';
+import { EddyError } from '../errors.ts';
+import { openEmbeddedLog, type EmbeddedLog } from '../log/embedded/embedded-log.ts';
 import { rebuildState } from '../pipeline/rebuild.ts';
 import { topicNames } from '../pipeline/topics.ts';
 
@@ -22,8 +24,14 @@ export function parseRetrainArgs(argv: readonly string[]) {
 
 export async function retrain(argv: readonly string[]): Promise<number> {
   const { dataDir, topicPrefix } = parseRetrainArgs(argv);
+  const missing = () => new EddyError('EDDY_CONFIG_INVALID', { message: `--data-dir: no eddy log in ${dataDir} (start the service there first)` });
+  // Opening the store would create an empty one: a mistyped folder must not.
+  if (!existsSync(dataDir)) throw missing();
   const log = openEmbeddedLog({ dataDir });
   try {
+    if (!hasTopic(log, topicNames(topicPrefix).interactions)) {
+      throw missing();
+    }
     const started = performance.now();
     const result = await rebuildState({ log, topics: topicNames(topicPrefix), progress: (line) => process.stderr.write(`${line}\n`) });
     process.stdout.write(`${JSON.stringify({ ...result, seconds: Math.round(performance.now() - started) / 1000 })}\n`);
@@ -31,4 +39,13 @@ export async function retrain(argv: readonly string[]): Promise<number> {
     await log.close();
   }
   return 0;
+}
+
+function hasTopic(log: EmbeddedLog, topic: string): boolean {
+  try {
+    log.partitionsOf(topic);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -32,3 +32,9 @@ test('eddy replay without a file fails with a message naming it', () => {
   assert.equal(run.status, 1);
   assert.match(run.stderr, /FILE: is required/);
 });
+
+test('eddy retrain on a folder without an eddy log says so', () => {
+  const run = spawnSync(process.execPath, ['bin/eddy.js', 'retrain', '--data-dir', join(dir, 'nothing-here')], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(run.status, 1);
+  assert.match(run.stderr, /^eddy retrain: --data-dir: no eddy log in /m);
+});
