@@ -37,7 +37,7 @@ function level(x: number): number {
 const GROUPS = ['rank', 'covis', 'trend', 'emb', 'pop', 'hist', 'rank^hist', 'covis^trend', 'emb^rank', 'aff'] as const;
 
 /** Defaults: tuned by replay (src/eval/README.md); 2^14 slots hold the ~700 possible features. */
-export const RANKER_DEFAULTS: FtrlOptions = { alpha: 0.05, beta: 1, l1: 0.5, l2: 1, bits: 14 };
+export const RANKER_DEFAULTS: FtrlOptions = { alpha: 0.1, beta: 1, l1: 0.5, l2: 1, bits: 14 };
 
 /** Online re-ranker; see the file header. */
 export class OnlineRanker {
