@@ -117,7 +117,8 @@ export async function startKafkaInstance(options: KafkaInstanceOptions): Promise
     await log.ensureTopics([...topicSpecs(topics, partitions, options.replicationFactor), ...changelogs]);
     const featureStore = new RedisFeatureStore({ redis: options.redis, prefix: redisPrefix, onFallback: () => metrics.featureStoreFallback.inc() });
     closers.push(() => featureStore.close());
-    const recommender = new Recommender(featureStore, options.recommender ?? DEFAULT_RECOMMENDER, processing.user);
+    // A processing instance ranks with its own models too (learned from its partitions' users).
+    const recommender = new Recommender(featureStore, options.recommender ?? DEFAULT_RECOMMENDER, processing.user, processor);
 
     // The group's lag: the same figure on every instance, refreshed in the background.
     const consumed = [topics.interactions, topics.contentClicks];
@@ -163,6 +164,11 @@ export async function startKafkaInstance(options: KafkaInstanceOptions): Promise
           sync!.committed(info);
         },
         onRestored: (info) => sync!.restored(info),
+        // An item catalogued just before its first events must be known when they are enriched.
+        // Bounded: a catalogue that cannot be read must not stop processing.
+        beforeBatch: async (records) => {
+          if (records.some((r) => r.topic === topics.interactions)) await catalog!.caughtUp(1000).catch(() => undefined);
+        },
         onError: (error) => (failure = error),
       });
       await task.start();

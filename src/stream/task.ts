@@ -69,6 +69,11 @@ export interface StreamTaskOptions {
   readonly commitIntervalMs?: number;
   readonly memberId?: string;
   readonly onCommitted?: (info: CommitInfo) => void;
+  /**
+   * Awaited before a non-empty batch is processed, e.g. until a global table has caught up with what
+   * was appended before these records. A rejection stops the task, so it should not reject.
+   */
+  readonly beforeBatch?: (records: readonly LogRecord[]) => Promise<void>;
   /** Called after each restore, before processing resumes; must not throw (the rebalance would fail). */
   readonly onRestored?: (info: RestoreInfo) => void;
   /** A retriable error (see `isRetriable`): the task drops its uncommitted batch and goes on. */
@@ -160,6 +165,7 @@ export class StreamTask {
     const outputs = this.pendingOutputs;
     const context: ProcessorContext = { forward: (r) => outputs.push(r) };
     const { processor } = this.options;
+    if (records.length > 0 && this.options.beforeBatch !== undefined) await this.options.beforeBatch(records);
     if (records.length > 0) processor.process(records, context);
     processor.punctuate?.(context);
     for (const r of records) this.pending.push(r);
