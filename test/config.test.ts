@@ -18,3 +18,27 @@ test('invalid settings fail with the path that is wrong', () => {
   );
   assert.throws(() => loadConfig(['--nope', '1'], {}), /unknown option --nope/);
 });
+
+test('Kafka settings: flags for the topic layout, a `kafka:` section in the file, errors name the path', async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'eddy-config-'));
+  try {
+    const file = join(dir, 'eddy.yaml');
+    writeFileSync(file, 'log: kafka\nkafka:\n  acks: all\n  lingerMs: 5\n  compression: lz4\n');
+    const c = loadConfig(['--config', file, '--replication-factor', '3', '--min-insync-replicas', '2', '--member-id', 'pod-1'], { EDDY_TOPIC_PREFIX: 't1.' });
+    assert.deepEqual(c.kafka, { acks: 'all', lingerMs: 5, compression: 'lz4' });
+    assert.equal(c.replicationFactor, 3);
+    assert.equal(c.minInsyncReplicas, 2);
+    assert.equal(c.memberId, 'pod-1');
+    assert.equal(c.topicPrefix, 't1.');
+    writeFileSync(file, 'kafka:\n  acks: some\n  lingerMillis: 5\n');
+    assert.throws(
+      () => loadConfig(['--config', file], {}),
+      (e: unknown) => e instanceof EddyError && e.details.some((d) => String(d).startsWith('/kafka/acks')) && e.details.some((d) => String(d).startsWith('/kafka: must NOT have additional properties')),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
