@@ -3,12 +3,11 @@
 // processes (`eddy start --log kafka --role ingest|process|serve`). Writes go to ingest, reads to
 // serve; the processor is reachable only through Kafka and Redis.
 import { after, before, describe, it } from 'node:test';
-import { Redis } from 'ioredis';
 import { runEndToEndScenario } from '../support/e2e-scenario.ts';
 import { routedClient, urlClient } from '../support/http-client.ts';
 import { withKafka, type TestKafka } from '../support/kafka.ts';
 import { startEddyProcess, stopEddyProcess, type EddyProcess } from '../support/process.ts';
-import { dropPrefix, ensureRedis, testPrefix } from '../support/redis.ts';
+import { dropPrefixAt, ensureRedis, testPrefix } from '../support/redis.ts';
 
 describe('Kafka + Redis deployment with separate ingest, process and serve processes, end to end', () => {
   let kafka: TestKafka | null = null;
@@ -33,11 +32,7 @@ describe('Kafka + Redis deployment with separate ingest, process and serve proce
 
   after(async () => {
     for (const p of processes) await stopEddyProcess(p);
-    if (redisPrefix !== undefined) {
-      const redis = new Redis(redisUrl);
-      await dropPrefix(redis, redisPrefix);
-      redis.disconnect();
-    }
+    if (redisUrl !== undefined) await dropPrefixAt(redisUrl, redisPrefix);
     await kafka?.stop();
   });
 

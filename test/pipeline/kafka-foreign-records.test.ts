@@ -7,14 +7,13 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
 import { javaToolArgs } from '../../scripts/kafka/cluster.js';
 import type { LogRecord } from '../../src/log/types.ts';
 import { startKafkaInstance, type KafkaInstance } from '../../src/pipeline/kafka-instance.ts';
 import { buildApp } from '../../src/serving/app.ts';
 import { eventually, injectClient, type HttpClient } from '../support/http-client.ts';
 import { withKafka, type TestKafka } from '../support/kafka.ts';
-import { dropPrefix, ensureRedis, testPrefix } from '../support/redis.ts';
+import { dropPrefixAt, ensureRedis, testPrefix } from '../support/redis.ts';
 
 /** Writes `key|value` lines to a topic with org.apache.kafka.tools.ConsoleProducer (kafka-console-producer.sh). */
 function consoleProduce(bootstrap: string, topic: string, lines: readonly [string, string][]): Promise<void> {
@@ -49,11 +48,7 @@ describe('records from other producers on Kafka', () => {
   after(async () => {
     await app?.close();
     await instance?.stop();
-    if (redisUrl !== undefined) {
-      const redis = new Redis(redisUrl);
-      await dropPrefix(redis, redisPrefix);
-      redis.disconnect();
-    }
+    if (redisUrl !== undefined) await dropPrefixAt(redisUrl, redisPrefix);
     await kafka?.stop();
   });
 

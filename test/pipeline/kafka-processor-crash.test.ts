@@ -8,7 +8,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { Redis } from 'ioredis';
 import { RedisFeatureStore } from '../../src/features/redis-store.ts';
 import { openKafkaLog } from '../../src/log/kafka/kafka-log.ts';
 import type { AppendRecord } from '../../src/log/types.ts';
@@ -16,7 +15,7 @@ import { topicNames, topicSpecs } from '../../src/pipeline/topics.ts';
 import { eventually } from '../support/http-client.ts';
 import { withKafka, type TestKafka } from '../support/kafka.ts';
 import { startEddyProcess, stopEddyProcess, type EddyProcess } from '../support/process.ts';
-import { dropPrefix, ensureRedis, testPrefix } from '../support/redis.ts';
+import { dropPrefixAt, ensureRedis, testPrefix } from '../support/redis.ts';
 
 const EVENTS = 200_000;
 const USERS = 20_000;
@@ -36,11 +35,7 @@ before(async () => {
 
 after(async () => {
   for (const p of processes) await stopEddyProcess(p);
-  if (redisUrl !== undefined) {
-    const redis = new Redis(redisUrl);
-    await dropPrefix(redis, redisPrefix);
-    redis.disconnect();
-  }
+  if (redisUrl !== undefined) await dropPrefixAt(redisUrl, redisPrefix);
   rmSync(dir, { recursive: true, force: true });
   await kafka?.stop();
 });

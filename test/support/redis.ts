@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 
 const DEFAULT_URL = 'redis://127.0.0.1:6379';
 
@@ -56,6 +56,16 @@ export async function dropPrefix(redis: Redis, prefix: string): Promise<void> {
     if (keys.length > 0) await redis.del(...keys);
     cursor = next;
   } while (cursor !== '0');
+}
+
+/** `dropPrefix` on a connection of its own to the Redis at `url` (a test's after()). */
+export async function dropPrefixAt(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url);
+  try {
+    await dropPrefix(redis, prefix);
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** A TCP proxy to Redis that a test can cut (connections refused) or hang (bytes held back). */
