@@ -132,12 +132,11 @@ export async function startKafkaInstance(options: KafkaInstanceOptions): Promise
 
     let failure: unknown;
     let sync: FeatureSync | undefined;
-    let catalog: CatalogReader | undefined;
     if (processor !== undefined) {
       metrics.processing = processor.stats;
       const publisher = new RedisFeaturePublisher({ redis: options.redis, prefix: redisPrefix });
       closers.push(() => publisher.close());
-      sync = new FeatureSync({
+      const featureSync = new FeatureSync({
         publisher,
         processor,
         topics,
@@ -145,11 +144,12 @@ export async function startKafkaInstance(options: KafkaInstanceOptions): Promise
         // Called only after the task below exists (on its commits and restores).
         ownedItemPartitions: () => task.assignment.filter((tp) => tp.topic === topics.contentClicks).map((tp) => tp.partition),
       });
-      closers.push(() => sync!.close());
-      catalog = new CatalogReader({ log, topics, processor, onWrites: (writes, records) => sync!.catalog(writes, records) });
+      sync = featureSync;
+      closers.push(() => featureSync.close());
+      const catalog = new CatalogReader({ log, topics, processor, onWrites: (writes, records) => featureSync.catalog(writes, records) });
       // Bootstrapped before the first event is processed, as a global table is.
       await catalog.start();
-      closers.push(() => catalog!.stop());
+      closers.push(() => catalog.stop());
       const observeCommit = commitObserver(metrics, topics);
       const task: StreamTask = new StreamTask({
         log,
@@ -161,13 +161,13 @@ export async function startKafkaInstance(options: KafkaInstanceOptions): Promise
         commitIntervalMs: options.commitIntervalMs ?? 100,
         onCommitted: (info) => {
           observeCommit(info);
-          sync!.committed(info);
+          featureSync.committed(info);
         },
-        onRestored: (info) => sync!.restored(info),
+        onRestored: (info) => featureSync.restored(info),
         // An item catalogued just before its first events must be known when they are enriched.
         // Bounded: a catalogue that cannot be read must not stop processing.
         beforeBatch: async (records) => {
-          if (records.some((r) => r.topic === topics.interactions)) await catalog!.caughtUp(1000).catch(() => undefined);
+          if (records.some((r) => r.topic === topics.interactions)) await catalog.caughtUp(1000).catch(() => undefined);
         },
         onError: (error) => (failure = error),
       });
