@@ -19,6 +19,7 @@ export class Metrics {
   readonly httpRequests: Counter<'route' | 'status'>;
   readonly overloaded: Counter;
   readonly featureStoreFallback: Counter;
+  readonly processingRetries: Counter;
   /** The processor's own counters, read when metrics are scraped. */
   processing: { readonly deadLettered: number; readonly late: number } | undefined;
 
@@ -71,5 +72,10 @@ export class Metrics {
     this.httpRequests = new Counter({ name: 'eddy_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'], registers });
     this.overloaded = new Counter({ name: 'eddy_ingest_overloaded_total', help: 'Ingest requests refused with 503 because processing was behind', registers });
     this.featureStoreFallback = new Counter({ name: 'eddy_feature_store_fallback_total', help: 'Serving requests answered from the fallback because the feature store failed', registers });
+    this.processingRetries = new Counter({
+      name: 'eddy_processing_retries_total',
+      help: 'Uncommitted batches dropped and processed again after a retriable commit failure (a rebalance, a broker error)',
+      registers,
+    });
   }
 }

@@ -169,6 +169,7 @@ export async function startKafkaInstance(options: KafkaInstanceOptions): Promise
         beforeBatch: async (records) => {
           if (records.some((r) => r.topic === topics.interactions)) await catalog.caughtUp(1000).catch(() => undefined);
         },
+        onRetry: () => metrics.processingRetries.inc(),
         onError: (error) => (failure = error),
       });
       await task.start();
