@@ -41,8 +41,9 @@ before(async () => {
 });
 
 after(async () => {
-  await app?.close();
-  await instance?.stop();
+  // Bounded: a test that failed may leave the instance stuck, and the rest must still be cleaned up.
+  await within(30_000, app?.close());
+  await within(30_000, instance?.stop());
   if (killed !== undefined && kafka?.cluster?.alreadyRunning) await kafka.cluster.startBroker(killed); // leave a shared cluster whole
   await kafka?.stop();
   const redis = new Redis(redisUrl);
@@ -133,4 +134,11 @@ async function coordinatorOf(client: ClientConsumer, key: string, keyType: 0 | 1
   const api = await call<(...args: unknown[]) => void>((cb) => internals[kGetApi]('FindCoordinator', cb));
   const response = await call<{ coordinators: { key: string; nodeId: number }[] }>((cb) => api(connection, keyType, [key], cb));
   return response.coordinators.find((c) => c.key === key)!.nodeId;
+}
+
+/** Waits for `work` at most `ms`. */
+async function within(ms: number, work: Promise<unknown> | undefined): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work?.catch(() => undefined), new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
 }

@@ -34,8 +34,9 @@ before(async () => {
 });
 
 after(async () => {
-  await app?.close();
-  await instance?.stop();
+  // Bounded: a test that failed may leave the instance stuck, and the rest must still be cleaned up.
+  await within(30_000, app?.close());
+  await within(30_000, instance?.stop());
   await redis?.stop();
   await kafka?.stop();
 });
@@ -136,4 +137,11 @@ test('Redis killed and restarted empty during traffic: no 5xx, fallback counted,
 async function fallbackTotal(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
   return Number(/^eddy_feature_store_fallback_total (\d+)/m.exec(text)?.[1] ?? 0);
+}
+
+/** Waits for `work` at most `ms`. */
+async function within(ms: number, work: Promise<unknown> | undefined): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work?.catch(() => undefined), new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
 }

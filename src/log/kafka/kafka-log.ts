@@ -10,6 +10,7 @@
  *   batches in Kafka transactions (see kafka-consumer.ts).
  */
 import { Admin, Consumer as KafkaClientConsumer, Producer } from '@platformatic/kafka';
+import './client-patches.ts';
 import type { AppendRecord, AppendResult, Consumer, Log, SubscribeOptions, TopicSpec } from '../types.ts';
 import { AppendQueue } from './append-queue.ts';
 import { KafkaMember } from './kafka-consumer.ts';
