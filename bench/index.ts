@@ -56,8 +56,8 @@ if (embedded) {
 if (kafka) {
   results.kafka = await kafkaBench({
     records: quick ? 50_000 : 200_000,
-    pipelineEvents: quick ? 20_000 : 30_000,
-    freshnessTrials: quick ? 20 : 40,
+    pipelineEvents: quick ? 10_000 : 20_000,
+    freshnessTrials: quick ? 20 : 30,
     runs,
     log,
   });
