@@ -54,7 +54,9 @@ export async function startEddyProcess(args: string[], env: NodeJS.ProcessEnv = 
 
 /** Stops a process gracefully (SIGTERM) and waits for it. */
 export async function stopEddyProcess(p: EddyProcess): Promise<void> {
-  if (p.child.exitCode !== null) return;
+  // A process ended by a signal (a test's SIGKILL) has no exit code, only a signal code: waiting
+  // for its 'exit' again would wait forever.
+  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
   const exited = new Promise((r) => p.child.once('exit', r));
   p.child.kill('SIGTERM');
   await exited;
