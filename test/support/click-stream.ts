@@ -82,7 +82,7 @@ export class ClickStream {
       for (let b = queue.shift(); b !== undefined; b = queue.shift()) {
         if (!firstTry.has(b)) firstTry.set(b, Date.now());
         let status: string;
-        let body = '';
+        let body: string;
         try {
           const r = await fetch(`${url}/v1/events`, {
             method: 'POST',
