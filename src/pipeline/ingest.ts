@@ -64,7 +64,13 @@ export class Ingest {
         ...(event.event_id !== undefined && { dedupKey: event.event_id }),
       });
     });
-    const result = await this.options.log.append([...records, ...deadLetters]);
+    const result = await this.options.log.append([...records, ...deadLetters]).catch((error: unknown) => {
+      // A log that says retrying can help (a Kafka broker failing over): 503 with Retry-After.
+      if ((error as { retriable?: unknown } | null)?.retriable === true) {
+        throw new EddyError('EDDY_NOT_READY', { message: 'the log did not take the events; retry', retryAfterSec: 1, cause: error });
+      }
+      throw error;
+    });
     let duplicates = 0;
     for (let i = 0; i < records.length; i++) if (result.duplicate[i]) duplicates++;
     return { accepted: records.length - duplicates, duplicates, rejected };

@@ -118,6 +118,7 @@ test('a broker killed mid-stream loses no acknowledged event and counts none twi
     `broker ${victim} (leader of ${leads.get(victim)} of ${md.topics.get(instance.topics.interactions)!.partitionsCount} partitions) killed after ${ackedAtKill}/${BATCHES} batches; answers other than 202 meanwhile: ${JSON.stringify(report.refused)}; ` +
       `duplicates reported by ingest: ${duplicates}; processor dropped as duplicates: ${instance.processor?.stats.duplicates ?? 0}`,
   );
+  assert.deepEqual(Object.keys(report.refused).filter((s) => s !== '503'), [], `refusals were 503 (retry later), not errors: ${JSON.stringify(report.lastRefusal)}`);
   assert.ok(whole, `every item's count matches; differing (served/expected): ${countMismatches(expected, served).slice(0, 10).join(', ')}`);
 });
 

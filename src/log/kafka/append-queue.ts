@@ -11,7 +11,7 @@
 import type { MessageToProduce, Producer } from '@platformatic/kafka';
 import { partitionFor } from '../partitioner.ts';
 import type { AppendRecord, AppendResult } from '../types.ts';
-import { KafkaBufferFullError, type ResolvedKafkaLogOptions } from './options.ts';
+import { KafkaAppendError, KafkaBufferFullError, type ResolvedKafkaLogOptions } from './options.ts';
 
 interface Pending {
   readonly messages: MessageToProduce[];
@@ -152,9 +152,10 @@ export class AppendQueue {
     if (error !== undefined && this.options.idempotence) this.renewProducer();
     this.inFlight = false;
     this.queuedBytes -= bytes;
+    const failure = error === undefined ? undefined : new KafkaAppendError('the cluster did not acknowledge the append', { cause: error });
     for (const p of batch) {
-      if (error === undefined) p.resolve();
-      else p.reject(error);
+      if (failure === undefined) p.resolve();
+      else p.reject(failure);
     }
     for (const w of [...this.roomWaiters]) w();
     if (this.queue.length > 0) {

@@ -17,7 +17,7 @@ import { KafkaMember } from './kafka-consumer.ts';
 import { baseClientOptions, hasKafkaError, resolveOptions, type KafkaLogOptions, type ResolvedKafkaLogOptions } from './options.ts';
 
 export type { DedupIndex, KafkaLogOptions } from './options.ts';
-export { KafkaBufferFullError, KafkaCommitError, KafkaRebalanceError, changelogTopic, hasKafkaError } from './options.ts';
+export { KafkaAppendError, KafkaBufferFullError, KafkaCommitError, KafkaRebalanceError, changelogTopic, hasKafkaError } from './options.ts';
 
 /** Connects to the cluster (fails fast when no broker answers). */
 export async function openKafkaLog(options: KafkaLogOptions): Promise<KafkaLog> {

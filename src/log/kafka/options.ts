@@ -187,6 +187,19 @@ export class KafkaRebalanceError extends Error {
  * retries); nothing was committed and the member has rewound to its last commit and restored state,
  * so the caller drops its batch and goes on.
  */
+/**
+ * An append the cluster did not acknowledge (a leader moving, brokers unreachable). Some of its
+ * records may be in the log all the same; appending them again is safe (the processor drops a
+ * second copy of an event by event_id), so ingest answers 503 and the client retries.
+ */
+export class KafkaAppendError extends Error {
+  readonly retriable = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'KafkaAppendError';
+  }
+}
+
 export class KafkaCommitError extends Error {
   readonly retriable = true;
   constructor(message: string, options?: { cause?: unknown }) {
@@ -197,6 +210,8 @@ export class KafkaCommitError extends Error {
 
 /** The append buffer stayed full for max.block.ms. */
 export class KafkaBufferFullError extends Error {
+  /** Backpressure: the same append may be taken once the buffer drains. */
+  readonly retriable = true;
   constructor(message: string) {
     super(message);
     this.name = 'KafkaBufferFullError';
