@@ -1,18 +1,20 @@
 /**
  * eddy's performance suite: `npm run bench` (add `-- --json` for one JSON object on the last line,
  * `--quick` for one short run of each, `--no-kafka` / `--kafka-only` to leave out or keep only the
- * Kafka-mode figure). Each figure is the median of several runs, beside a baseline measured in the
+ * Kafka-mode figure, `--no-replay` to leave out the MovieLens replay). Each figure is the median of several runs, beside a baseline measured in the
  * same run, because the machine is small and noisy.
  */
 import { freshness } from './freshness.ts';
 import { kafkaBench, kafkaTable } from './kafka.ts';
 import { pipelineThroughput } from './pipeline-throughput.ts';
+import { replayBench } from './replay.ts';
 import { median, round } from './stats.ts';
 
 const json = process.argv.includes('--json');
 const quick = process.argv.includes('--quick');
 const embedded = !process.argv.includes('--kafka-only');
 const kafka = !process.argv.includes('--no-kafka');
+const replay = embedded && !process.argv.includes('--no-replay');
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const runs = quick ? 1 : 3;
 const events = quick ? 50_000 : 200_000;
@@ -51,6 +53,12 @@ if (embedded) {
     target_p99: 50,
   };
   results.serving_ms = { p50: round(median(fresh.map((f) => f.recommendP50))), p99: round(median(fresh.map((f) => f.recommendP99))) };
+}
+
+if (replay) {
+  // One run: a whole replay of 100k events is the figure itself (target: under 60 s).
+  log('replay of MovieLens latest-small through the service pipeline (eddy replay), 1 run');
+  results.replay = await replayBench({ runs: 1, log });
 }
 
 if (kafka) {

@@ -12,8 +12,12 @@ import { pathToFileURL } from 'node:url';
 import { runReplay } from '../src/eval/replay.ts';
 import { median, round } from './stats.ts';
 
-/** Where the shared data sets live, beside the repository (never copied into it). */
-export const MOVIELENS_SMALL = join(process.cwd(), '..', 'shared', 'data', 'ml-latest-small');
+/** Where the shared data sets live, beside the repository (never copied into it); EDDY_SHARED_DATA overrides. */
+export const MOVIELENS_SMALL =
+  [process.env.EDDY_SHARED_DATA, join(process.cwd(), '..', 'shared', 'data'), '/work/shared/data']
+    .filter((dir): dir is string => Boolean(dir))
+    .map((dir) => join(dir, 'ml-latest-small'))
+    .find((dir) => existsSync(join(dir, 'ratings.csv'))) ?? join(process.cwd(), '..', 'shared', 'data', 'ml-latest-small');
 
 export interface ReplayBenchOptions {
   readonly runs?: number;
