@@ -1,15 +1,14 @@
 /**
  * Broker loss: a 3-broker cluster (replication factor 3, min.insync.replicas 2, acks=all) under an
  * eddy Kafka instance (role all) that takes a stream of unique clicks through POST /v1/events. A
- * broker leading partitions of user_interactions is killed with SIGKILL mid-stream: the processor's
- * transaction coordinator when that is another broker than its group coordinator, else the busiest
- * leader. The client resends whatever was not acknowledged (503), as any producer would. Every
- * acknowledged event is processed exactly once: each item's click count equals the ground truth.
+ * broker is killed with SIGKILL mid-stream: the coordinator of the processor's consumer group (it
+ * also leads partitions of user_interactions, as every broker does). The client resends whatever
+ * was not acknowledged (503), as any producer would. Every acknowledged event is processed exactly
+ * once: each item's click count equals the ground truth.
  *
- * The victim is never the processor group's coordinator: @platformatic/kafka 1.35 looks it up once
- * per consumer client and never again, so a member whose group coordinator dies cannot heartbeat
- * or commit until it is restarted (a known gap; the transaction coordinator is found again because
- * the member replaces its producer after a failed commit).
+ * @platformatic/kafka 1.35 looks a consumer's group coordinator up once per client and never
+ * again: the member, failing to heartbeat and commit, replaces its client consumer and
+ * transactional producer and joins the group again (KafkaMember.rejoinWithNewClients).
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -73,16 +72,15 @@ test('a broker killed mid-stream loses no acknowledged event and counts none twi
   app = buildApp({ instance });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
 
-  // Every broker leads partitions of user_interactions (its death forces leader elections under
-  // load); the victim is chosen among those that are not the group coordinator (see above).
+  // The victim is the processor group's coordinator; every broker also leads partitions of
+  // user_interactions (its death forces leader elections under load).
   const group = `${topicPrefix}eddy-processor`; // as startKafkaInstance names it
   const groupCoordinator = await coordinatorOf(instance.log.offsets, group, 0);
   const txnCoordinator = await coordinatorOf(instance.log.offsets, `${group}-${MEMBER_ID}`, 1);
   const md = await instance.log.admin.metadata({ topics: [instance.topics.interactions], forceUpdate: true });
   const leads = new Map<number, number>([1, 2, 3].map((id) => [id, 0]));
   for (const p of md.topics.get(instance.topics.interactions)!.partitions) leads.set(p.leader, (leads.get(p.leader) ?? 0) + 1);
-  const victim =
-    txnCoordinator !== groupCoordinator ? txnCoordinator : [...leads].filter(([id]) => id !== groupCoordinator).sort((a, b) => b[1] - a[1])[0][0];
+  const victim = groupCoordinator;
 
   const stream = new ClickStream({ prefix: `bl${run}`, batchSize: BATCH_SIZE, items: ITEMS });
   const all = Array.from({ length: BATCHES }, (_, b) => b);
@@ -118,9 +116,11 @@ test('a broker killed mid-stream loses no acknowledged event and counts none twi
   );
   const metrics = await (await fetch(`${url}/metrics`)).text();
   const duplicates = Number(/^eddy_events_duplicate_total (\d+)/m.exec(metrics)?.[1] ?? 0);
+  const members = [...(instance.log as unknown as { members: Set<{ clientReplacements: number }> }).members];
   console.log(
-    `broker ${victim}${victim === txnCoordinator ? ' (transaction coordinator)' : ''} (leader of ${leads.get(victim)} of ${md.topics.get(instance.topics.interactions)!.partitionsCount} partitions) killed after ${ackedAtKill}/${BATCHES} batches; answers other than 202 meanwhile: ${JSON.stringify(report.refused)}; ` +
-      `duplicates reported by ingest: ${duplicates}; processor dropped as duplicates: ${instance.processor?.stats.duplicates ?? 0}`,
+    `broker ${victim} (group coordinator${victim === txnCoordinator ? ', transaction coordinator' : ''}) (leader of ${leads.get(victim)} of ${md.topics.get(instance.topics.interactions)!.partitionsCount} partitions) killed after ${ackedAtKill}/${BATCHES} batches; answers other than 202 meanwhile: ${JSON.stringify(report.refused)}; ` +
+      `duplicates reported by ingest: ${duplicates}; processor dropped as duplicates: ${instance.processor?.stats.duplicates ?? 0}; ` +
+      `member clients replaced: ${members.map((m) => m.clientReplacements).join(',')}`,
   );
   assert.deepEqual(Object.keys(report.refused).filter((s) => s !== '503'), [], `refusals were 503 (retry later), not errors: ${JSON.stringify(report.lastRefusal)}`);
   assert.ok(whole, `every item's count matches; differing (served/expected): ${countMismatches(expected, served).slice(0, 10).join(', ')}`);

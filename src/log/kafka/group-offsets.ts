@@ -87,7 +87,7 @@ class CoordinatorUnknownError extends Error {}
  * its first answer even after that broker died: in a cluster of several brokers OffsetFetch then
  * fails NOT_COORDINATOR, or the connection to a broker gone from the metadata throws.
  */
-async function coordinatorOf(consumer: ClientConsumer, group: string): Promise<number> {
+export async function coordinatorOf(consumer: ClientConsumer, group: string): Promise<number> {
   const internals = consumer as unknown as Internals;
   const connection = await call<unknown>((cb) => internals[kGetBootstrapConnection](cb));
   const api = await call<ApiFn>((cb) => internals[kGetApi]('FindCoordinator', cb));
@@ -95,4 +95,20 @@ async function coordinatorOf(consumer: ClientConsumer, group: string): Promise<n
   const found = response.coordinators.find((c) => c.key === group);
   if (!found || found.errorCode !== 0 || found.nodeId < 0) throw new CoordinatorUnknownError(`no coordinator for group ${group} yet`);
   return found.nodeId;
+}
+
+/**
+ * Removes `memberId` from `group` (LeaveGroup sent by `consumer` to the group's current
+ * coordinator), so that a rebalance need not wait for that member's session to expire: used for
+ * the member of a client whose coordinator died and which was replaced by a new client.
+ */
+export async function leaveGroupAs(consumer: ClientConsumer, group: string, memberId: string, topics: readonly string[]): Promise<void> {
+  const internals = consumer as unknown as Internals;
+  const coordinator = await coordinatorOf(consumer, group);
+  const md = await consumer.metadata({ topics: [...topics], forceUpdate: true });
+  const broker = md.brokers.get(coordinator);
+  if (broker === undefined) throw new CoordinatorUnknownError(`coordinator ${coordinator} of group ${group} not in the metadata`);
+  const connection = await call<unknown>((cb) => internals[kGetConnection](broker, cb));
+  const api = await call<ApiFn>((cb) => internals[kGetApi]('LeaveGroup', cb));
+  await call<unknown>((cb) => api(connection, group, [{ memberId }], cb));
 }

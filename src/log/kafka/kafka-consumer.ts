@@ -10,13 +10,16 @@
  * same through the generation in TxnOffsetCommit, KIP-447).
  * Commit = one transaction: outputs + changelog records + offsets. Transactional id
  * `<group>-<memberId>`, initialised at subscribe, so a restarted member fences its zombie.
+ * @platformatic/kafka 1.35 looks a consumer's group coordinator up once: after repeated failures
+ * to reach it (heartbeats, rejoins, commits) the member replaces its client consumer and producer
+ * and joins the group again as a new member (`rejoinWithNewClients`).
  */
 import { randomUUID } from 'node:crypto';
-import { Consumer as ClientConsumer, Producer, type Message, type MessageToProduce } from '@platformatic/kafka';
+import { Base, Consumer as ClientConsumer, Producer, type Message, type MessageToProduce } from '@platformatic/kafka';
 import type { CommitBatch, Consumer, LogRecord, PartitionLag, SubscribeOptions, TopicPartition } from '../types.ts';
 import { messageBytes, toMessage } from './append-queue.ts';
 import { coPartitionedAssigner } from './co-partitioned-assigner.ts';
-import { committedOffsets } from './group-offsets.ts';
+import { committedOffsets, leaveGroupAs } from './group-offsets.ts';
 import type { KafkaLog } from './kafka-log.ts';
 import { restoreChangelog } from './changelog.ts';
 import { KafkaCommitError, KafkaRebalanceError, baseClientOptions, changelogTopic, hasKafkaError as hasId } from './options.ts';
@@ -29,6 +32,8 @@ const tpKey = (topic: string, partition: number) => `${topic}/${partition}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Bytes per send of a commit: below the broker's default max.message.bytes with room for batch overhead. */
 const MAX_SEND_BYTES = 768 * 1024;
+/** Consecutive coordinator/network failures of the group member after which its clients are replaced. */
+const COORDINATOR_FAILURES = 3;
 
 interface JoinPayload {
   generationId?: number;
@@ -37,7 +42,7 @@ interface JoinPayload {
 }
 
 export class KafkaMember implements Consumer {
-  private readonly client: ClientConsumer;
+  private client: ClientConsumer;
   private producer: Producer;
   private readonly group: string;
   readonly transactionalId: string;
@@ -58,6 +63,11 @@ export class KafkaMember implements Consumer {
   private fetchLoop: Promise<void> | undefined;
   private closed = false;
   private fatal: unknown;
+  /** Consecutive failures to reach the group coordinator (heartbeats, rejoins, commits). */
+  private coordinatorFailures = 0;
+  private replacing = false;
+  /** How often the clients were replaced after losing the group coordinator. */
+  clientReplacements = 0;
   /** Last error reported by the client in the background (heartbeats, rejoins). */
   lastError: unknown;
 
@@ -66,10 +76,16 @@ export class KafkaMember implements Consumer {
     private readonly options: SubscribeOptions,
     private readonly onClosed: () => void,
   ) {
-    const o = log.options;
     this.group = options.group;
     this.transactionalId = `${options.group}-${options.memberId ?? randomUUID()}`;
-    this.client = new ClientConsumer({
+    this.client = this.newClient();
+    this.producer = this.newProducer();
+  }
+
+  private newClient(): ClientConsumer {
+    const o = this.log.options;
+    const options = this.options;
+    const client = new ClientConsumer({
       ...baseClientOptions(o, `consumer-${options.memberId ?? 'member'}`),
       groupId: options.group,
       autocommit: false,
@@ -81,9 +97,89 @@ export class KafkaMember implements Consumer {
       maxBytes: o.fetchMaxBytes,
       partitionAssigner: coPartitionedAssigner,
     });
-    this.producer = this.newProducer();
-    this.client.on('error', (e: unknown) => (this.lastError = e));
-    this.client.on('consumer:group:join', (p: JoinPayload) => this.onJoin(p));
+    // Events of a client already replaced are ignored.
+    client.on('error', (e: unknown) => {
+      if (client !== this.client) return;
+      this.lastError = e;
+      this.coordinatorTrouble(e); // a failed rejoin
+    });
+    client.on('consumer:heartbeat:error', (p: { error?: unknown }) => {
+      if (client !== this.client) return;
+      this.lastError = p.error;
+      this.coordinatorTrouble(p.error);
+    });
+    client.on('consumer:heartbeat:end', () => {
+      if (client === this.client) this.coordinatorFailures = 0;
+    });
+    client.on('consumer:group:join', (p: JoinPayload) => {
+      if (client === this.client) this.onJoin(p);
+    });
+    return client;
+  }
+
+  /** Counts a failure to reach the group coordinator; replaces the clients after a few in a row. */
+  private coordinatorTrouble(error: unknown): void {
+    if (this.closed || this.replacing || this.fetchLoop === undefined || !isTransient(error)) return;
+    if (++this.coordinatorFailures < COORDINATOR_FAILURES) return;
+    this.rejoinWithNewClients();
+  }
+
+  /**
+   * The client consumer keeps the group coordinator it found first, even after that broker died:
+   * close it (and its transactional producer) and join again with new clients, which look the
+   * coordinator up again. As on any new assignment, everything polled is stale (a commit of it
+   * fails with KafkaRebalanceError) and the join rewinds to the committed offsets and restores.
+   * The old member is removed from the group through the new coordinator, so that the rebalance
+   * need not wait for its session to expire.
+   */
+  private rejoinWithNewClients(): void {
+    this.replacing = true;
+    this.coordinatorFailures = 0;
+    this.epoch++;
+    this.assigning++;
+    this.buffer = [];
+    this.signal.wake();
+    this.rebalancing = this.rebalancing
+      .then(async () => {
+        await this.committing?.catch(() => undefined);
+        if (this.closed) return;
+        const old = this.assigned;
+        this.assigned = [];
+        this.positions.clear();
+        this.dataEnd.clear();
+        if (old.length > 0) await this.options.listener?.onRevoked?.(old);
+        if (this.closed) return;
+        this.clientReplacements++;
+        const oldClient = this.client;
+        const oldMemberId = oldClient.memberId;
+        this.client = this.newClient();
+        this.generation = { generationId: -1, memberId: '' };
+        // A new producer (also fences the old one's open transaction).
+        await this.renewProducer();
+        closeStale(oldClient);
+        this.client.topics.trackAll(...this.options.topics);
+        const deadline = Date.now() + 120_000;
+        for (let attempt = 1; ; attempt++) {
+          try {
+            if (oldMemberId) await leaveGroupAs(this.client, this.group, oldMemberId, this.options.topics).catch(() => undefined);
+            await this.client.joinGroup({});
+            return;
+          } catch (error) {
+            if (this.closed || Date.now() > deadline) throw error;
+            this.lastError = error;
+            this.client.clearMetadata();
+            await sleep(Math.min(500 * attempt, 3000));
+          }
+        }
+      })
+      .catch((error: unknown) => {
+        this.fatal ??= error;
+      })
+      .finally(() => {
+        this.replacing = false;
+        this.assigning--;
+        this.signal.wake();
+      });
   }
 
   private newProducer(): Producer {
@@ -359,18 +455,22 @@ export class KafkaMember implements Consumer {
     try {
       await run;
       this.deliveredEpoch = undefined;
+      this.coordinatorFailures = 0;
     } catch (error) {
       // Nothing of the batch is visible. Rewind to the committed offsets and restore state, so
       // that the caller, having dropped its batch, sees the records again on consistent state.
       this.deliveredEpoch = undefined;
+      // Repeated failures (e.g. TxnOffsetCommit to a group coordinator that died): new clients.
+      const replace = !isFenced(error) && !this.closed && !this.replacing && isTransient(error) && ++this.coordinatorFailures >= COORDINATOR_FAILURES;
       if (isFenced(error)) this.fatal = error;
-      else if (!this.closed) {
+      else if (replace) this.rejoinWithNewClients();
+      else if (!this.closed && !this.replacing) {
         // Before the rewind below, which the next commit waits for.
         this.rebalancing = this.rebalancing.then(() => this.renewProducer()).catch((e: unknown) => {
           this.fatal ??= e;
         });
       }
-      if (!this.closed) this.reassign([...this.assigned], this.generation);
+      if (!this.closed && !this.replacing) this.reassign([...this.assigned], this.generation);
       if (hasId(error, 'ILLEGAL_GENERATION') || hasId(error, 'UNKNOWN_MEMBER_ID') || hasId(error, 'REBALANCE_IN_PROGRESS') || hasId(error, 'FENCED_INSTANCE_ID')) {
         throw new KafkaRebalanceError(`commit fenced by a rebalance of group ${this.group}`, { cause: error });
       }
@@ -488,6 +588,17 @@ function chunks(messages: readonly MessageToProduce[], maxBytes: number): Messag
   }
   if (current.length > 0) out.push(current);
   return out;
+}
+
+/**
+ * Closes a client consumer replaced after losing its group coordinator, in the background: its
+ * LeaveGroup goes to the dead coordinator and fails (after the client's retries), and the client
+ * then stays open, so its connections are closed directly.
+ */
+function closeStale(client: ClientConsumer): void {
+  client.close(true, (error) => {
+    if (error) Base.prototype.close.call(client).catch(() => undefined);
+  });
 }
 
 /** A network error, or a broker error the client marks retriable (e.g. NOT_LEADER_OR_FOLLOWER). */
