@@ -42,3 +42,13 @@ test('Kafka settings: flags for the topic layout, a `kafka:` section in the file
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('exploration share: flag or environment, 0 to 0.5, errors name the path', () => {
+  assert.equal(loadConfig([], {}).explorationShare, 0.1);
+  assert.equal(loadConfig(['--exploration-share', '0.25'], { EDDY_EXPLORATION_SHARE: '0' }).explorationShare, 0.25);
+  assert.equal(loadConfig([], { EDDY_EXPLORATION_SHARE: '0' }).explorationShare, 0);
+  assert.throws(
+    () => loadConfig(['--exploration-share', '0.9'], {}),
+    (e: unknown) => e instanceof EddyError && e.details.some((d) => String(d).startsWith('/explorationShare')),
+  );
+});

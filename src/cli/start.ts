@@ -3,6 +3,7 @@ import { loadConfig, type EddyConfig } from '../config/config.ts';
 import { EddyError } from '../errors.ts';
 import { startEmbeddedInstance, type Instance } from '../pipeline/instance.ts';
 import { startKafkaInstance } from '../pipeline/kafka-instance.ts';
+import { DEFAULT_PROCESSING, type ProcessingConfig } from '../pipeline/personalization-processor.ts';
 import { buildApp } from '../serving/app.ts';
 import { parseApiKeys } from '../serving/auth.ts';
 
@@ -40,6 +41,7 @@ function startInstance(config: EddyConfig): Promise<Instance> {
       topicPrefix: config.topicPrefix,
       durability: config.durability,
       maxLag: config.maxLag,
+      processing: processingOf(config),
     });
   }
   if (config.redis === undefined) {
@@ -57,7 +59,14 @@ function startInstance(config: EddyConfig): Promise<Instance> {
     memberId: config.memberId,
     kafka: config.kafka,
     maxLag: config.maxLag,
+    processing: processingOf(config),
   });
+}
+
+/** The processing tunables the config sets; the rest keep their replay-tuned defaults. */
+function processingOf(config: EddyConfig): ProcessingConfig {
+  const models = DEFAULT_PROCESSING.models;
+  return { ...DEFAULT_PROCESSING, models: { ...models, exploration: { ...models.exploration, share: config.explorationShare } } };
 }
 
 function isLoopback(host: string): boolean {

@@ -45,6 +45,8 @@ export interface EddyConfig {
   maxLag: number;
   /** Largest request body, bytes. */
   bodyLimit: number;
+  /** Share of each served list given to exploring newly catalogued items (0 turns exploration off). */
+  explorationShare: number;
 }
 
 /** The Kafka producer and consumer settings a config file may set (see src/log/kafka/options.ts). */
@@ -112,6 +114,7 @@ const schema = {
     durability: { enum: ['full', 'normal'] },
     maxLag: { type: 'integer', minimum: 1 },
     bodyLimit: { type: 'integer', minimum: 1024 },
+    explorationShare: { type: 'number', minimum: 0, maximum: 0.5 },
   },
 } as const;
 
@@ -129,6 +132,7 @@ export const DEFAULTS: EddyConfig = {
   durability: 'full',
   maxLag: 200_000,
   bodyLimit: 4 * 1024 * 1024,
+  explorationShare: 0.1,
 };
 
 const ENV: Record<string, keyof EddyConfig> = {
@@ -148,6 +152,7 @@ const ENV: Record<string, keyof EddyConfig> = {
   EDDY_MEMBER_ID: 'memberId',
   EDDY_DURABILITY: 'durability',
   EDDY_MAX_LAG: 'maxLag',
+  EDDY_EXPLORATION_SHARE: 'explorationShare',
 };
 
 const FLAGS: Record<string, keyof EddyConfig> = {
@@ -165,6 +170,7 @@ const FLAGS: Record<string, keyof EddyConfig> = {
   '--redis-prefix': 'redisPrefix',
   '--member-id': 'memberId',
   '--durability': 'durability',
+  '--exploration-share': 'explorationShare',
 };
 
 const NUMERIC = new Set<keyof EddyConfig>(['port', 'partitions', 'maxLag', 'bodyLimit', 'replicationFactor', 'minInsyncReplicas']);
@@ -172,6 +178,7 @@ const NUMERIC = new Set<keyof EddyConfig>(['port', 'partitions', 'maxLag', 'body
 function coerce(key: keyof EddyConfig, value: string): unknown {
   if (key === 'brokers') return value.split(',').map((s) => s.trim()).filter(Boolean);
   if (NUMERIC.has(key) && /^\d+$/.test(value)) return Number(value);
+  if (key === 'explorationShare' && /^\d*\.?\d+$/.test(value)) return Number(value);
   return value;
 }
 
