@@ -8,6 +8,7 @@ import type { ReplayEvent } from '../../src/eval/readers.ts';
 import { PipelineRecommender } from '../../src/eval/pipeline-replay.ts';
 import { renderReport } from '../../src/eval/report.ts';
 import { plantedEvents } from '../support/planted-log.ts';
+import { skipOutsideCi } from '../support/skip.ts';
 
 const ev = (userId: string, itemId: string, ts: number): ReplayEvent => ({ userId, itemId, ts, type: 'view' });
 
@@ -75,7 +76,8 @@ const ratings =
     .filter((dir): dir is string => Boolean(dir))
     .map((dir) => join(dir, 'ml-latest-small', 'ratings.csv'))
     .find((file) => existsSync(file)) ?? '';
-test('MovieLens latest-small: eddy beats the baselines', { skip: ratings === '' ? 'MovieLens data not found (../shared/data, EDDY_SHARED_DATA)' : false, timeout: 120_000 }, async () => {
+test('MovieLens latest-small: eddy beats the baselines', { timeout: 120_000 }, async (t) => {
+  if (ratings === '') return skipOutsideCi(t, 'MovieLens data not found (../shared/data, EDDY_SHARED_DATA)');
   const { readMovieLensRatings } = await import('../../src/eval/readers.ts');
   const events = (await readMovieLensRatings(ratings)).slice(0, 15_000);
   const [pop, ref] = await runPrequential(events, [new GlobalPopularity(), await PipelineRecommender.open()], { k: 10 });

@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import { openKafkaLog } from '../../src/log/kafka/kafka-log.ts';
 import { withKafka, type TestKafka } from '../support/kafka.ts';
 import { runLogContract } from './contract.ts';
+import { skipOutsideCi } from '../support/skip.ts';
 
 let kafka: TestKafka | null = null;
 before(async () => {
@@ -12,7 +13,7 @@ before(async () => {
 after(() => kafka?.stop());
 
 test('the Kafka log satisfies the Log contract', { timeout: 300_000 }, async (t) => {
-  if (!kafka) return t.skip('no Java/Maven for a local Kafka');
+  if (!kafka) return skipOutsideCi(t, 'no Java/Maven for a local Kafka');
   const brokers = kafka.bootstrap;
   // Short heartbeats so that rebalances in the tests settle quickly.
   await runLogContract('kafka', () => openKafkaLog({ brokers, heartbeatIntervalMs: 300, sessionTimeoutMs: 6000 }), t);

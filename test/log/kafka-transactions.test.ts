@@ -9,6 +9,7 @@ import { openKafkaLog, type KafkaLog } from '../../src/log/kafka/kafka-log.ts';
 import type { Consumer } from '../../src/log/types.ts';
 import { withKafka, type TestKafka } from '../support/kafka.ts';
 import { pollUntil } from './contract.ts';
+import { skipOutsideCi } from '../support/skip.ts';
 
 let kafka: TestKafka | null = null;
 before(async () => {
@@ -24,7 +25,7 @@ async function reader(log: KafkaLog, topic: string): Promise<Consumer> {
 }
 
 test('aborted transactions of one producer stay invisible to read_committed readers', { timeout: 120_000 }, async (t) => {
-  if (!kafka) return t.skip('no Java/Maven for a local Kafka');
+  if (!kafka) return skipOutsideCi(t, 'no Java/Maven for a local Kafka');
   const log = await openKafkaLog({ brokers: kafka.bootstrap });
   const topic = `txn-abort-${run}`;
   await log.ensureTopics([{ name: topic, partitions: 1 }]);
@@ -55,7 +56,7 @@ test('aborted transactions of one producer stay invisible to read_committed read
 });
 
 test('a member killed mid-transaction leaves no visible outputs; its restart fences it', { timeout: 120_000 }, async (t) => {
-  if (!kafka) return t.skip('no Java/Maven for a local Kafka');
+  if (!kafka) return skipOutsideCi(t, 'no Java/Maven for a local Kafka');
   const log = await openKafkaLog({ brokers: kafka.bootstrap, heartbeatIntervalMs: 300, sessionTimeoutMs: 6000 });
   const input = `txn-in-${run}`;
   const output = `txn-out-${run}`;

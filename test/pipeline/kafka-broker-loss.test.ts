@@ -21,6 +21,7 @@ import { ClickStream, countMismatches, servedCounts } from '../support/click-str
 import { eventually } from '../support/http-client.ts';
 import { withKafka, type TestKafka } from '../support/kafka.ts';
 import { dropPrefix, ensureRedis, testPrefix } from '../support/redis.ts';
+import { skipOutsideCi } from '../support/skip.ts';
 
 const BATCHES = 120;
 const BATCH_SIZE = 100;
@@ -52,7 +53,7 @@ after(async () => {
 });
 
 test('a broker killed mid-stream loses no acknowledged event and counts none twice', { timeout: 300_000 }, async (t) => {
-  if (!kafka?.cluster) return t.skip('no Kafka cluster of our own (Java/Maven missing, or an external one that cannot be broken)');
+  if (!kafka?.cluster) return skipOutsideCi(t, 'no Kafka cluster of our own (Java/Maven missing, or an external one that cannot be broken)');
   const cluster = kafka.cluster;
   const run = Date.now().toString(36);
   const topicPrefix = `brokerloss-${run}-`;

@@ -8,6 +8,7 @@ import { routedClient, urlClient } from '../support/http-client.ts';
 import { withKafka, type TestKafka } from '../support/kafka.ts';
 import { startEddyProcess, stopEddyProcess, type EddyProcess } from '../support/process.ts';
 import { dropPrefixAt, ensureRedis, testPrefix } from '../support/redis.ts';
+import { skipOutsideCi } from '../support/skip.ts';
 
 describe('Kafka + Redis deployment with separate ingest, process and serve processes, end to end', () => {
   let kafka: TestKafka | null = null;
@@ -37,7 +38,7 @@ describe('Kafka + Redis deployment with separate ingest, process and serve proce
   });
 
   it('serves live recommendations that follow the events', { timeout: 120_000 }, async (t) => {
-    if (!kafka) return t.skip('no Java/Maven for a local Kafka');
+    if (!kafka) return skipOutsideCi(t, 'no Java/Maven for a local Kafka');
     await runEndToEndScenario(routedClient(urlClient(ingest.url), urlClient(serve.url)), t);
   });
 });

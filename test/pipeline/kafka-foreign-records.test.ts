@@ -14,6 +14,7 @@ import { buildApp } from '../../src/serving/app.ts';
 import { eventually, injectClient, type HttpClient } from '../support/http-client.ts';
 import { withKafka, type TestKafka } from '../support/kafka.ts';
 import { dropPrefixAt, ensureRedis, testPrefix } from '../support/redis.ts';
+import { skipOutsideCi } from '../support/skip.ts';
 
 /** Writes `key|value` lines to a topic with org.apache.kafka.tools.ConsoleProducer (kafka-console-producer.sh). */
 function consoleProduce(bootstrap: string, topic: string, lines: readonly [string, string][]): Promise<void> {
@@ -53,7 +54,7 @@ describe('records from other producers on Kafka', () => {
   });
 
   it('raw JSON from Kafka’s console producer lands in features and recommendations', { timeout: 120_000 }, async (t) => {
-    if (!kafka) return t.skip('no Java/Maven for a local Kafka');
+    if (!kafka) return skipOutsideCi(t, 'no Java/Maven for a local Kafka');
     const { topics } = instance;
     const items = [0, 1, 2, 3, 4].map((i) => ({ content_id: `f${i}`, category: i < 4 ? 'sports' : 'news' }));
     await consoleProduce(kafka.bootstrap, topics.catalog, items.map((item) => [item.content_id, JSON.stringify(item)]));
@@ -81,7 +82,7 @@ describe('records from other producers on Kafka', () => {
   });
 
   it('records that are not JSON or not a valid event go to the dead-letter topic with the reason; processing goes on', { timeout: 120_000 }, async (t) => {
-    if (!kafka) return t.skip('no Java/Maven for a local Kafka');
+    if (!kafka) return skipOutsideCi(t, 'no Java/Maven for a local Kafka');
     const { topics } = instance;
     const now = Date.now();
     await consoleProduce(kafka.bootstrap, topics.interactions, [

@@ -16,6 +16,7 @@ import { eventually } from '../support/http-client.ts';
 import { withKafka, type TestKafka } from '../support/kafka.ts';
 import { startEddyProcess, stopEddyProcess, type EddyProcess } from '../support/process.ts';
 import { dropPrefixAt, ensureRedis, testPrefix } from '../support/redis.ts';
+import { skipOutsideCi } from '../support/skip.ts';
 
 const EVENTS = 200_000;
 const USERS = 20_000;
@@ -49,7 +50,7 @@ async function metric(url: string, name: string): Promise<number> {
 }
 
 test('a processor killed with SIGKILL mid-stream: every count in Redis is exact, lag returns to 0', { timeout: 900_000 }, async (t) => {
-  if (!kafka) return t.skip('no Java/Maven for a local Kafka');
+  if (!kafka) return skipOutsideCi(t, 'no Java/Maven for a local Kafka');
   const prefix = `crash-${Date.now().toString(36)}.`;
   const topics = topicNames(prefix);
   // A short session lets the survivor take over within seconds; the request timeout is also the

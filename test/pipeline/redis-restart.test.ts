@@ -16,6 +16,7 @@ import { ClickStream, countMismatches, servedCounts } from '../support/click-str
 import { eventually } from '../support/http-client.ts';
 import { withKafka, type TestKafka } from '../support/kafka.ts';
 import { RedisServer } from '../support/redis-server.ts';
+import { skipOutsideCi } from '../support/skip.ts';
 
 const ITEMS = 40;
 /** After the restart only items c0..c9 get clicks; c10..c39 come back by republishing alone. */
@@ -73,7 +74,7 @@ function reader(url: string, users: readonly string[]) {
 }
 
 test('Redis killed and restarted empty during traffic: no 5xx, fallback counted, store whole again', { timeout: 300_000 }, async (t) => {
-  if (!kafka) return t.skip('no Kafka (Java/Maven missing)');
+  if (!kafka) return skipOutsideCi(t, 'no Kafka (Java/Maven missing)');
   const run = Date.now().toString(36);
   instance = await startKafkaInstance({ brokers: kafka.bootstrap, redis: redis!.url, role: 'all', topicPrefix: `redisrestart-${run}-`, partitions: 4 });
   app = buildApp({ instance });

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { runJavaTool } from '../../scripts/kafka/cluster.js';
 import { withKafka, type TestKafka } from '../support/kafka.ts';
+import { skipOutsideCi } from '../support/skip.ts';
 
 describe('scripts/kafka.js cluster', { timeout: 240_000 }, () => {
   let kafka: TestKafka | null = null;
@@ -15,14 +16,14 @@ describe('scripts/kafka.js cluster', { timeout: 240_000 }, () => {
   });
 
   it('prints a loopback bootstrap on the 1-node test port', (t) => {
-    if (!kafka) return t.skip('Kafka unavailable (no Java/Maven)');
-    if (!kafka.cluster) return t.skip('reusing EDDY_TEST_KAFKA_BOOTSTRAP');
+    if (!kafka) return skipOutsideCi(t, 'Kafka unavailable (no Java/Maven)');
+    if (!kafka.cluster) return skipOutsideCi(t, 'reusing EDDY_TEST_KAFKA_BOOTSTRAP');
     assert.equal(kafka.bootstrap, '127.0.0.1:19092');
     assert.equal(kafka.cluster.brokers, 1);
   });
 
   it('creates and lists a topic with 12 partitions', async (t) => {
-    if (!kafka) return t.skip('Kafka unavailable (no Java/Maven)');
+    if (!kafka) return skipOutsideCi(t, 'Kafka unavailable (no Java/Maven)');
     const topic = `eddy-script-test-${process.pid}-${Date.now()}`;
     const tool = (...args: string[]) =>
       runJavaTool('org.apache.kafka.tools.TopicCommand', ['--bootstrap-server', kafka!.bootstrap, ...args], {
