@@ -9,6 +9,7 @@ import { startKafkaInstance } from '../src/pipeline/kafka-instance.ts';
 import { freshnessOf, type FreshnessRun } from './freshness.ts';
 import { throughputOf } from './pipeline-throughput.ts';
 import { syntheticEvents } from './synthetic-events.ts';
+import { dropPrefixAt } from '../test/support/redis.ts';
 
 export interface KafkaPipelineRun {
   readonly eventsPerSec: number;
@@ -41,20 +42,6 @@ export async function kafkaPipelineRun(bootstrap: string, redisUrl: string, even
     return { eventsPerSec, freshness };
   } finally {
     await instance.stop();
-    await dropKeys(redisUrl, redisPrefix);
-  }
-}
-
-async function dropKeys(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
+    await dropPrefixAt(redisUrl, redisPrefix);
   }
 }

@@ -4,8 +4,8 @@
  * restart comes back empty, as a Redis used as a cache does.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect } from 'node:net';
 import { freePort } from './process.ts';
+import { ping } from './redis.ts';
 
 export class RedisServer {
   private child: ChildProcess | undefined;
@@ -50,7 +50,7 @@ export class RedisServer {
     });
     if (spawned) throw new Error(`redis-server did not start: ${spawned.message}`);
     const deadline = Date.now() + timeoutMs;
-    while (!(await ping(this.port))) {
+    while (!(await ping('127.0.0.1', this.port))) {
       if (!this.running) throw new Error(`redis-server exited: ${this.output}`);
       // The old process's port may take a moment to be free again after a kill.
       if (Date.now() > deadline) throw new Error(`redis-server on ${this.port} does not answer PING: ${this.output}`);
@@ -61,18 +61,4 @@ export class RedisServer {
   async stop(): Promise<void> {
     await this.kill();
   }
-}
-
-function ping(port: number, timeoutMs = 500): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('error', () => done(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (d) => done(d.toString().startsWith('+PONG')));
-  });
 }

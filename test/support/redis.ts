@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 const DEFAULT_URL = 'redis://127.0.0.1:6379';
 
 /** Sends PING over a raw socket: true when something answers +PONG within `timeoutMs`. */
-function ping(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+export function ping(host: string, port: number, timeoutMs = 500): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host, port });
     const done = (ok: boolean) => {

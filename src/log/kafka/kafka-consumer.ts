@@ -135,19 +135,12 @@ export class KafkaMember implements Consumer {
   private rejoinWithNewClients(): void {
     this.replacing = true;
     this.coordinatorFailures = 0;
-    this.epoch++;
-    this.assigning++;
-    this.buffer = [];
-    this.signal.wake();
+    this.staleEverything();
     this.rebalancing = this.rebalancing
       .then(async () => {
         await this.committing?.catch(() => undefined);
         if (this.closed) return;
-        const old = this.assigned;
-        this.assigned = [];
-        this.positions.clear();
-        this.dataEnd.clear();
-        if (old.length > 0) await this.options.listener?.onRevoked?.(old);
+        await this.revokeAll();
         if (this.closed) return;
         this.clientReplacements++;
         const oldClient = this.client;
@@ -251,20 +244,30 @@ export class KafkaMember implements Consumer {
     this.reassign(tps, { generationId: payload.generationId ?? -1, memberId: payload.memberId });
   }
 
-  /** Eager reassignment: stale everything now, then (serialised) revoke, rewind, assign. */
-  private reassign(tps: TopicPartition[], generation: { generationId: number; memberId: string }): void {
+  /** Everything polled so far becomes stale: committing it fails with KafkaRebalanceError. */
+  private staleEverything(): void {
     this.epoch++;
     this.assigning++;
     this.buffer = [];
     this.signal.wake();
+  }
+
+  /** After any commit in flight: forget positions and hand the assigned partitions back. */
+  private async revokeAll(): Promise<void> {
+    await this.committing?.catch(() => undefined);
+    const old = this.assigned;
+    this.assigned = [];
+    this.positions.clear();
+    this.dataEnd.clear();
+    if (old.length > 0) await this.options.listener?.onRevoked?.(old);
+  }
+
+  /** Eager reassignment: stale everything now, then (serialised) revoke, rewind, assign. */
+  private reassign(tps: TopicPartition[], generation: { generationId: number; memberId: string }): void {
+    this.staleEverything();
     this.rebalancing = this.rebalancing
       .then(async () => {
-        await this.committing?.catch(() => undefined);
-        const old = this.assigned;
-        this.assigned = [];
-        this.positions.clear();
-        this.dataEnd.clear();
-        if (old.length > 0) await this.options.listener?.onRevoked?.(old);
+        await this.revokeAll();
         if (this.closed) return;
         this.generation = generation;
         await this.assign(tps);
