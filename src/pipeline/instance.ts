@@ -13,7 +13,7 @@ import { admission } from './admission.ts';
 import { commitObserver } from './commit-metrics.ts';
 import { Ingest } from './ingest.ts';
 import { DEFAULT_PROCESSING, PersonalizationProcessor, type ProcessingConfig } from './personalization-processor.ts';
-import { topicNames, topicSpecs, type TopicNames } from './topics.ts';
+import { PROCESSOR_GROUP, topicNames, topicSpecs, type TopicNames } from './topics.ts';
 
 export interface InstanceOptions {
   /** Folder of the embedded store. */
@@ -79,7 +79,7 @@ export async function startEmbeddedInstance(options: InstanceOptions): Promise<E
   const observeCommit = commitObserver(metrics, topics);
   const task = new StreamTask({
     log,
-    group: 'eddy-processor',
+    group: PROCESSOR_GROUP,
     topics: consumed,
     processor,
     maxBatch: options.maxBatch ?? 5000,
@@ -93,7 +93,7 @@ export async function startEmbeddedInstance(options: InstanceOptions): Promise<E
     },
   });
   await task.start();
-  for (const tp of task.assignment) positions.set(`${tp.topic}/${tp.partition}`, log.committedOffset('eddy-processor', tp));
+  for (const tp of task.assignment) positions.set(`${tp.topic}/${tp.partition}`, log.committedOffset(PROCESSOR_GROUP, tp));
   ready = true;
 
   const lag = (): number => {

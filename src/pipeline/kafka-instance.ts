@@ -24,7 +24,7 @@ import { FeatureSync } from './feature-sync.ts';
 import { Ingest } from './ingest.ts';
 import type { Instance } from './instance.ts';
 import { DEFAULT_PROCESSING, PersonalizationProcessor, type ProcessingConfig } from './personalization-processor.ts';
-import { topicNames, topicSpecs } from './topics.ts';
+import { PROCESSOR_GROUP, topicNames, topicSpecs } from './topics.ts';
 
 export type Role = 'all' | 'ingest' | 'process' | 'serve';
 
@@ -92,7 +92,7 @@ export async function startKafkaInstance(options: KafkaInstanceOptions): Promise
   const prefix = options.topicPrefix ?? '';
   const redisPrefix = options.redisPrefix ?? `eddy:${prefix}`;
   const topics = topicNames(prefix);
-  const group = `${prefix}eddy-processor`;
+  const group = `${prefix}${PROCESSOR_GROUP}`;
   const metrics = options.metrics ?? new Metrics();
   const dedup = ingests ? new RedisDedupIndex({ redis: options.redis, prefix: redisPrefix, horizonMs: options.dedupHorizonMs }) : undefined;
   const log = await openKafkaLog({

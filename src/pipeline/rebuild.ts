@@ -11,16 +11,13 @@ import type { EmbeddedLog } from '../log/embedded/embedded-log.ts';
 import type { LogRecord, PartitionOffset, StateWrite } from '../log/types.ts';
 import type { ProcessorContext } from '../stream/task.ts';
 import { DEFAULT_PROCESSING, PersonalizationProcessor, type ProcessingConfig } from './personalization-processor.ts';
-import type { TopicNames } from './topics.ts';
-
-/** The stream task's consumer group (instance.ts); its offsets move to where the rebuild stopped. */
-export const PROCESSOR_GROUP = 'eddy-processor';
+import { PROCESSOR_GROUP, type TopicNames } from './topics.ts';
 
 export interface RebuildOptions {
   readonly log: EmbeddedLog;
   readonly topics: TopicNames;
   readonly config?: ProcessingConfig;
-  /** Records read per call (memory bound of the read, not of the state). */
+  /** Records read per call. The whole log is held in memory to sort it by event time. */
   readonly chunk?: number;
   readonly progress?: (line: string) => void;
 }

@@ -46,3 +46,6 @@ export function topicSpecs(names: TopicNames, partitions: number, replicationFac
     spec(names.impressions),
   ];
 }
+
+/** The stream task's consumer group (the embedded instance, and `eddy retrain` moving its offsets). */
+export const PROCESSOR_GROUP = 'eddy-processor';
