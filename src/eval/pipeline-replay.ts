@@ -5,6 +5,7 @@
 // With a data dir, the state (stores and model records) commits to an embedded log like the
 // service's, and a new replay over the same dir resumes from the committed position.
 
+import { HISTORICAL_EVENT_TIME } from '../events/event-time.ts';
 import { InProcessFeatureStore } from '../features/in-process-store.ts';
 import { openEmbeddedLog, type EmbeddedLog } from '../log/embedded/embedded-log.ts';
 import type { Consumer, LogRecord, StateWrite } from '../log/types.ts';
@@ -45,7 +46,8 @@ export class PipelineRecommender implements ReplayRecommender {
 
   private constructor(options: PipelineReplayOptions) {
     this.name = options.name ?? 'eddy';
-    const processing = options.processing ?? DEFAULT_PROCESSING;
+    // Recorded data: its times are checked against no wall clock, and it is never idle.
+    const processing = { ...(options.processing ?? DEFAULT_PROCESSING), eventTime: HISTORICAL_EVENT_TIME, idleTimeoutMs: 0 };
     // Catalogue entries get stream time as their `addedAt`: a replay has no wall clock of its own.
     this.processor = new PersonalizationProcessor({ topics: this.topics, partitions: PARTITIONS, local: true, config: processing, now: () => this.processor.stats.streamTime });
     this.recommender = new Recommender(new InProcessFeatureStore(this.processor), options.recommender ?? DEFAULT_RECOMMENDER, processing.user, this.processor);

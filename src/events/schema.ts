@@ -55,14 +55,16 @@ export const eventSchema = {
     timestamp: {
       anyOf: [
         { type: 'string', format: 'date-time' },
-        { type: 'integer', minimum: 0 },
+        // The largest epoch milliseconds a Date can hold (year 275760).
+        { type: 'integer', minimum: 0, maximum: 8.64e15 },
       ],
     },
     event_type: { type: 'string', enum: EVENT_TYPES },
     content_id: id,
     device_type: { type: 'string', enum: DEVICE_TYPES },
     location: { type: 'string', pattern: '^[A-Z]{2}(-[A-Z0-9]{1,3})?$' },
-    dwell_ms: { type: 'number', minimum: 0 },
+    // A day at most: longer is a clock or unit mistake, and it would swamp dwell-weighted features.
+    dwell_ms: { type: 'number', minimum: 0, maximum: 86_400_000 },
     timezone: { type: 'string', maxLength: 64 },
     properties: { type: 'object' },
   },
@@ -84,7 +86,7 @@ export const itemSchema = {
     published_at: {
       anyOf: [
         { type: 'string', format: 'date-time' },
-        { type: 'integer', minimum: 0 },
+        { type: 'integer', minimum: 0, maximum: 8.64e15 },
       ],
     },
     title: { type: 'string', maxLength: 1024 },

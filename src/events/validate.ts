@@ -4,6 +4,8 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { checkEventTime, type EventTimePolicy } from './event-time.ts';
+import { RejectedInput } from './json-input.ts';
 import { eventSchema, itemSchema, EVENT_TYPES, type CatalogItem, type InteractionEvent } from './schema.ts';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under NodeNext resolution.
@@ -42,6 +44,7 @@ export function formatErrors(errors: ErrorObject[] | null | undefined): string[]
 }
 
 function run<T>(fn: ValidateFunction, input: unknown): Validation<T> {
+  if (input instanceof RejectedInput) return { ok: false, errors: [...input.errors] };
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     return { ok: false, errors: ['/: must be a JSON object'] };
   }
@@ -49,13 +52,23 @@ function run<T>(fn: ValidateFunction, input: unknown): Validation<T> {
   return { ok: false, errors: formatErrors(fn.errors) };
 }
 
-/** Validates one event against the v1 schema. */
-export function validateEvent(input: unknown): Validation<InteractionEvent> {
+/** The wall clock an event's time is checked against, and the bounds (see event-time.ts). */
+export interface EventClock {
+  readonly now: () => number;
+  readonly policy: EventTimePolicy;
+}
+
+/**
+ * Validates one event against the v1 schema and, given a clock, its timestamp against the
+ * event-time policy (not too far ahead of `clock.now()`, not before the floor).
+ */
+export function validateEvent(input: unknown, clock?: EventClock): Validation<InteractionEvent> {
   const result = run<InteractionEvent>(validateEventFn, input);
-  if (result.ok && toEpochMs(result.value.timestamp) === undefined) {
-    return { ok: false, errors: [`/timestamp: ${FIELD_MESSAGES['/timestamp']}`] };
-  }
-  return result;
+  if (!result.ok) return result;
+  const ms = toEpochMs(result.value.timestamp);
+  if (ms === undefined) return { ok: false, errors: [`/timestamp: ${FIELD_MESSAGES['/timestamp']}`] };
+  const error = clock === undefined ? undefined : checkEventTime(ms, clock.now(), clock.policy);
+  return error === undefined ? result : { ok: false, errors: [error] };
 }
 
 /** Validates one catalogue item. */

@@ -10,9 +10,12 @@
  * from the served lists it answers, exploration); they commit with the batch in the `models` store.
  */
 import { enrich } from '../events/enrich.ts';
+import { DEFAULT_EVENT_TIME, type EventTimePolicy } from '../events/event-time.ts';
+import { decodeJsonInput, RejectedInput } from '../events/json-input.ts';
 import { CONSUMED_TYPES, INTERACTION_WEIGHT, type Interaction } from '../events/interaction.ts';
-import type { EventType, InteractionEvent } from '../events/schema.ts';
-import { validateEvent, validateItem } from '../events/validate.ts';
+import type { InteractionEvent } from '../events/schema.ts';
+import { validateEvent, validateItem, type EventClock } from '../events/validate.ts';
+import { validateItemUpdate, type ItemUpdate } from './item-update.ts';
 import { toCatalogEntry, type CatalogEntry } from '../features/catalog.ts';
 import {
   addCovisitation,
@@ -58,6 +61,14 @@ export interface ProcessingConfig {
   readonly popularityHalfLifeMs: number;
   /** Events older than the watermark by more than this are late (counted, side-output). */
   readonly allowedLatenessMs: number;
+  /** Which event times a record may carry (too far ahead of the wall clock, or too old: dead-lettered). */
+  readonly eventTime: EventTimePolicy;
+  /**
+   * After this long without an interaction (wall clock), stream time follows the wall clock minus
+   * `allowedLatenessMs`, so windows empty out and trending means now (Flink's `withIdleness`).
+   * 0 turns it off (replays of recorded data, which have no wall clock of their own).
+   */
+  readonly idleTimeoutMs: number;
 }
 
 export const DEFAULT_PROCESSING: ProcessingConfig = {
@@ -69,12 +80,13 @@ export const DEFAULT_PROCESSING: ProcessingConfig = {
   models: DEFAULT_MODELS,
   popularityHalfLifeMs: 24 * 3600_000,
   allowedLatenessMs: 60_000,
+  eventTime: DEFAULT_EVENT_TIME,
+  idleTimeoutMs: 60_000,
 };
 
-/** An update to one item's state, produced by the user side and routed by item. */
-export type ItemUpdate =
-  | { readonly k: 'count'; readonly item: string; readonly type: EventType; readonly ts: number; readonly cat?: string }
-  | { readonly k: 'pair'; readonly item: string; readonly other: string; readonly w: number };
+/** Idle stream time moves in steps of this much, so an idle instance commits a few times a minute. */
+const IDLE_STEP_MS = 5000;
+
 
 /** Counters the pipeline exports as metrics. */
 export interface ProcessingStats {
@@ -97,8 +109,10 @@ export interface PersonalizationProcessorOptions {
    * needs every item's category, not only its partitions'), so it is not one of the task's stores.
    */
   readonly globalCatalog?: boolean;
-  /** Wall clock, for catalogue `addedAt`. */
+  /** Clock of catalogue `addedAt` (replays pass their stream time). */
   readonly now?: () => number;
+  /** The wall clock event times are checked against and idleness is measured on. */
+  readonly wallClock?: () => number;
 }
 
 /** Model records are opaque bytes (InstanceModels encodes them). */
@@ -109,6 +123,11 @@ export class PersonalizationProcessor implements Processor {
   readonly items = new KeyValueStore<ItemState>('items', itemStateCodec);
   readonly covis = new KeyValueStore<CovisRow>('covis', covisRowCodec);
   readonly catalog = new KeyValueStore<CatalogEntry>('catalog');
+  /**
+   * Stream time per partition of user_interactions (key `p<partition>`): committed with the state
+   * it belongs to, so that after a restart windows are read at the time they were written at.
+   */
+  readonly clock = new KeyValueStore<number>('clock');
   /** The global models' records (see InstanceModels), in the anchor partition. */
   readonly modelStore = new KeyValueStore<Buffer>('models', bytesCodec);
   readonly models: InstanceModels;
@@ -119,6 +138,14 @@ export class PersonalizationProcessor implements Processor {
   private readonly config: ProcessingConfig;
   private readonly popLambda: number;
   private readonly now: () => number;
+  private readonly wallClock: () => number;
+  private readonly eventClock: EventClock;
+  /** Highest accepted event time per partition since the last `punctuate` wrote it to `clock`. */
+  private readonly partitionTime = new Map<number, number>();
+  /** Partitions of user_interactions this instance owns (idle stream time is written to each). */
+  private ownedPartitions: number[] = [];
+  /** Wall-clock time of the last interaction record, for idleness. */
+  private lastArrival: number;
   private readonly partitionCache = new Map<string, number>();
   /**
    * The lowest partition this instance owns: its global models are committed there, so that the
@@ -133,8 +160,11 @@ export class PersonalizationProcessor implements Processor {
     this.popLambda = halfLifeToLambda(this.config.popularityHalfLifeMs);
     this.watermark = new Watermark(this.config.allowedLatenessMs);
     this.now = options.now ?? Date.now;
+    this.wallClock = options.wallClock ?? Date.now;
+    this.eventClock = { now: this.wallClock, policy: this.config.eventTime };
+    this.lastArrival = this.wallClock();
     this.models = new InstanceModels(this.config.models);
-    const stores = [this.users, this.items, this.covis, ...(options.globalCatalog ? [] : [this.catalog]), this.modelStore];
+    const stores = [this.users, this.items, this.covis, ...(options.globalCatalog ? [] : [this.catalog]), this.modelStore, this.clock];
     this.stores = stores as KeyValueStore<unknown>[];
   }
 
@@ -146,6 +176,9 @@ export class PersonalizationProcessor implements Processor {
   /** Rebuilds derived state (the popularity index, the models) after partitions were restored. */
   onAssigned(partitions: readonly TopicPartition[]): void {
     if (partitions.length > 0) this.anchor = Math.min(...partitions.map((tp) => tp.partition));
+    this.ownedPartitions = [...new Set(partitions.filter((tp) => tp.topic === this.options.topics.interactions).map((tp) => tp.partition))];
+    // Stream time is what the restored partitions had committed (it never moves backwards).
+    for (const [, ts] of this.clock.entries()) this.advanceStreamTime(ts);
     this.models.restore(this.modelStore.entries());
     this.popularity.clear();
     for (const [id, item] of this.items.entries()) {
@@ -159,9 +192,18 @@ export class PersonalizationProcessor implements Processor {
     // that an item stored before its first events is known when they are enriched.
     for (const record of records) if (record.topic === topics.catalog) this.applyCatalog(record, context);
     for (const record of records) {
-      if (record.topic === topics.interactions) this.processInteraction(record, context);
-      else if (record.topic === topics.contentClicks) this.processItemRecord(record, context);
+      if (record.topic === topics.interactions) {
+        this.lastArrival = this.wallClock();
+        this.processInteraction(record, context);
+      } else if (record.topic === topics.contentClicks) this.processItemRecord(record, context);
     }
+  }
+
+  /** Moves stream time (and the watermark) forward to `ts`; never back. */
+  private advanceStreamTime(ts: number): void {
+    if (!(ts > this.stats.streamTime)) return;
+    this.stats.streamTime = ts;
+    this.watermark.advanceTo(ts);
   }
 
   private deadLetter(record: LogRecord, errors: readonly string[], context: ProcessorContext): void {
@@ -174,19 +216,18 @@ export class PersonalizationProcessor implements Processor {
     });
   }
 
+  /** Decodes a record's JSON within the input limits; a record that breaks them is dead-lettered. */
   private parse(record: LogRecord, context: ProcessorContext): unknown {
-    try {
-      return JSON.parse(record.value.toString('utf8'));
-    } catch {
-      this.deadLetter(record, ['/: not valid JSON'], context);
-      return undefined;
-    }
+    const value = decodeJsonInput(record.value);
+    if (!(value instanceof RejectedInput)) return value;
+    this.deadLetter(record, value.errors, context);
+    return undefined;
   }
 
   private processInteraction(record: LogRecord, context: ProcessorContext): void {
     const raw = this.parse(record, context);
     if (raw === undefined) return;
-    const checked = validateEvent(raw);
+    const checked = validateEvent(raw, this.eventClock);
     if (!checked.ok) return this.deadLetter(record, checked.errors, context);
     this.applyInteraction(checked.value, record.partition, context);
   }
@@ -202,6 +243,7 @@ export class PersonalizationProcessor implements Processor {
     this.stats.processed++;
     this.watermark.observe(e.ts);
     if (e.ts > this.stats.streamTime) this.stats.streamTime = e.ts;
+    if (e.ts > (this.partitionTime.get(partition) ?? Number.NEGATIVE_INFINITY)) this.partitionTime.set(partition, e.ts);
     if (user === undefined) user = emptyUserState(e.ts);
     for (const listener of this.listeners) listener(e, user);
     if (e.contentId !== undefined && INTERACTION_WEIGHT[e.type] > 0) {
@@ -265,7 +307,24 @@ export class PersonalizationProcessor implements Processor {
    * follows carries them (a record changed again before the commit is written once).
    */
   punctuate(): void {
+    this.followWallClockWhenIdle();
+    for (const [partition, ts] of this.partitionTime) {
+      if (ts > (this.clock.get(`p${partition}`) ?? Number.NEGATIVE_INFINITY)) this.clock.put(`p${partition}`, partition, ts);
+    }
+    this.partitionTime.clear();
     this.models.writeChanges((key, value) => this.modelStore.put(key, this.anchor, value), this.stats.streamTime);
+  }
+
+  /** Idleness: no interaction for `idleTimeoutMs`, so stream time follows the wall clock (see config). */
+  private followWallClockWhenIdle(): void {
+    const { idleTimeoutMs, allowedLatenessMs } = this.config;
+    if (idleTimeoutMs <= 0) return;
+    const wall = this.wallClock();
+    if (wall - this.lastArrival < idleTimeoutMs) return;
+    const target = wall - allowedLatenessMs;
+    if (target - this.stats.streamTime < IDLE_STEP_MS) return;
+    this.advanceStreamTime(target);
+    for (const p of this.ownedPartitions) this.partitionTime.set(p, target);
   }
 
   /** Partition of an item key, memoised: hashing the key is the costliest step of routing. */
@@ -293,9 +352,14 @@ export class PersonalizationProcessor implements Processor {
   private processItemRecord(record: LogRecord, context: ProcessorContext): void {
     const raw = this.parse(record, context);
     if (raw === undefined) return;
-    if (record.headers['eddy-kind'] === 'item-update') return this.applyItemUpdate(raw as ItemUpdate, record.partition, context);
+    if (record.headers['eddy-kind'] === 'item-update') {
+      // Anyone can write to a topic: an update is trusted no more than an event is.
+      const update = validateItemUpdate(raw, this.eventClock);
+      if (!update.ok) return this.deadLetter(record, update.errors, context);
+      return this.applyItemUpdate(update.value, record.partition, context);
+    }
     // Another producer's event on content_clicks: it counts for the item only.
-    const checked = validateEvent(raw);
+    const checked = validateEvent(raw, this.eventClock);
     if (!checked.ok) return this.deadLetter(record, checked.errors, context);
     const e = checked.value;
     if (e.content_id === undefined) return this.deadLetter(record, ['/content_id: is required'], context);

@@ -35,7 +35,7 @@ export async function rebuildState(options: RebuildOptions): Promise<RebuildResu
   const { log, topics } = options;
   const chunk = options.chunk ?? 10_000;
   const partitions = log.partitionsOf(topics.interactions);
-  const processor = new PersonalizationProcessor({ topics, partitions, local: true, config: options.config ?? DEFAULT_PROCESSING });
+  const processor = new PersonalizationProcessor({ topics, partitions, local: true, config: { ...(options.config ?? DEFAULT_PROCESSING), idleTimeoutMs: 0 } });
   // Outputs (dead letters, late events) were written when the records were first processed.
   const context: ProcessorContext = { forward: () => {} };
   const consumed = [topics.catalog, topics.interactions, topics.contentClicks];

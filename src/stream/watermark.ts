@@ -33,6 +33,14 @@ export class Watermark {
     return false;
   }
 
+  /**
+   * Moves stream time forward to `ts` without an event: a restored commit, or idleness following
+   * the wall clock. Never moves it back.
+   */
+  advanceTo(ts: number): void {
+    if (ts > this.maxTs) this.maxTs = ts;
+  }
+
   /** Current watermark: max event time seen minus allowed lateness; -Infinity before any event. */
   current(): number {
     return this.maxTs - this.allowedLatenessMs;
