@@ -66,7 +66,12 @@ function startInstance(config: EddyConfig): Promise<Instance> {
 /** The processing tunables the config sets; the rest keep their replay-tuned defaults. */
 function processingOf(config: EddyConfig): ProcessingConfig {
   const models = DEFAULT_PROCESSING.models;
-  return { ...DEFAULT_PROCESSING, models: { ...models, exploration: { ...models.exploration, share: config.explorationShare } } };
+  return {
+    ...DEFAULT_PROCESSING,
+    models: { ...models, exploration: { ...models.exploration, share: config.explorationShare } },
+    eventTime: { maxFutureSkewMs: config.maxFutureSkewMs, minTimestampMs: config.minEventTimeMs },
+    idleTimeoutMs: config.idleTimeoutMs,
+  };
 }
 
 function isLoopback(host: string): boolean {

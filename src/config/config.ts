@@ -6,6 +6,7 @@ import { Ajv } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { EddyError } from '../errors.ts';
+import { DEFAULT_EVENT_TIME } from '../events/event-time.ts';
 import { formatErrors } from '../events/validate.ts';
 
 export interface EddyConfig {
@@ -47,6 +48,12 @@ export interface EddyConfig {
   bodyLimit: number;
   /** Share of each served list given to exploring newly catalogued items (0 turns exploration off). */
   explorationShare: number;
+  /** Events more than this far ahead of the receiving instance's clock are rejected (`/timestamp`), ms. */
+  maxFutureSkewMs: number;
+  /** Events before this time (epoch ms; default 2000-01-01) are rejected: a clock at 0, seconds sent as ms. */
+  minEventTimeMs: number;
+  /** After this long without events, stream time follows the wall clock minus the allowed lateness (0: never), ms. */
+  idleTimeoutMs: number;
 }
 
 /** The Kafka producer and consumer settings a config file may set (see src/log/kafka/options.ts). */
@@ -115,6 +122,9 @@ const schema = {
     maxLag: { type: 'integer', minimum: 1 },
     bodyLimit: { type: 'integer', minimum: 1024 },
     explorationShare: { type: 'number', minimum: 0, maximum: 0.5 },
+    maxFutureSkewMs: { type: 'integer', minimum: 0, maximum: 7 * 86_400_000 },
+    minEventTimeMs: { type: 'integer', minimum: 0 },
+    idleTimeoutMs: ms,
   },
 } as const;
 
@@ -133,6 +143,9 @@ export const DEFAULTS: EddyConfig = {
   maxLag: 200_000,
   bodyLimit: 4 * 1024 * 1024,
   explorationShare: 0.1,
+  maxFutureSkewMs: DEFAULT_EVENT_TIME.maxFutureSkewMs,
+  minEventTimeMs: DEFAULT_EVENT_TIME.minTimestampMs,
+  idleTimeoutMs: 60_000,
 };
 
 const ENV: Record<string, keyof EddyConfig> = {
@@ -153,6 +166,9 @@ const ENV: Record<string, keyof EddyConfig> = {
   EDDY_DURABILITY: 'durability',
   EDDY_MAX_LAG: 'maxLag',
   EDDY_EXPLORATION_SHARE: 'explorationShare',
+  EDDY_MAX_FUTURE_SKEW_MS: 'maxFutureSkewMs',
+  EDDY_MIN_EVENT_TIME_MS: 'minEventTimeMs',
+  EDDY_IDLE_TIMEOUT_MS: 'idleTimeoutMs',
 };
 
 const FLAGS: Record<string, keyof EddyConfig> = {
@@ -171,9 +187,12 @@ const FLAGS: Record<string, keyof EddyConfig> = {
   '--member-id': 'memberId',
   '--durability': 'durability',
   '--exploration-share': 'explorationShare',
+  '--max-future-skew-ms': 'maxFutureSkewMs',
+  '--min-event-time-ms': 'minEventTimeMs',
+  '--idle-timeout-ms': 'idleTimeoutMs',
 };
 
-const NUMERIC = new Set<keyof EddyConfig>(['port', 'partitions', 'maxLag', 'bodyLimit', 'replicationFactor', 'minInsyncReplicas']);
+const NUMERIC = new Set<keyof EddyConfig>(['port', 'partitions', 'maxLag', 'bodyLimit', 'replicationFactor', 'minInsyncReplicas', 'maxFutureSkewMs', 'minEventTimeMs', 'idleTimeoutMs']);
 
 function coerce(key: keyof EddyConfig, value: string): unknown {
   if (key === 'brokers') return value.split(',').map((s) => s.trim()).filter(Boolean);

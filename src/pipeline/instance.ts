@@ -108,6 +108,7 @@ export async function startEmbeddedInstance(options: InstanceOptions): Promise<E
   const ingest = new Ingest({
     log,
     topics,
+    eventTime: (options.processing ?? DEFAULT_PROCESSING).eventTime,
     admit: admission({ lag, maxLag, failure: () => failure, metrics }),
   });
   const featureStore = new InProcessFeatureStore(processor);

@@ -5,11 +5,14 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { EddyError } from '../errors.ts';
+import { RejectedInput } from '../events/json-input.ts';
 import { itemFeatureValues } from '../features/item-features.ts';
 import { USER_FEATURES } from '../features/user-features.ts';
 import type { Instance } from '../pipeline/instance.ts';
 import { DEFAULT_PROCESSING } from '../pipeline/personalization-processor.ts';
 import { authorize, type Scope } from './auth.ts';
+import { registerBodyParsers } from './body-parsers.ts';
+import { checkRequestParams, idParam, intParam } from './request-params.ts';
 import { openApiDocument } from './openapi.ts';
 import { registerStatsRoute } from './stats-route.ts';
 
@@ -23,15 +26,6 @@ export interface AppOptions {
 
 const WINDOWS: Record<string, number> = { '10m': 10 * 60_000, '1h': 3600_000 };
 
-function intParam(value: unknown, name: string, min: number, max: number, fallback: number): number {
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new EddyError('EDDY_INVALID_QUERY', { details: [`/${name}: must be an integer from ${min} to ${max}`] });
-  }
-  return n;
-}
-
 /** Builds the Fastify app (not listening: the CLI listens, tests use `inject`). */
 export function buildApp(options: AppOptions): FastifyInstance {
   const { instance } = options;
@@ -40,19 +34,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const { metrics } = instance;
   const dashboard = readFileSync(new URL('../../web/index.html', import.meta.url), 'utf8');
 
-  app.addContentTypeParser('application/x-ndjson', { parseAs: 'string' }, (_req, body, done) => {
-    const lines = (body as string).split('\n').filter((l) => l.trim() !== '');
-    const out: unknown[] = [];
-    for (let i = 0; i < lines.length; i++) {
-      try {
-        out.push(JSON.parse(lines[i]));
-      } catch {
-        // Keep the line's place so that its index is reported; validation rejects it.
-        out.push({ __unparseable: lines[i].slice(0, 100) });
-      }
-    }
-    done(null, out);
-  });
+  registerBodyParsers(app);
+  app.addHook('preHandler', async (request) => checkRequestParams(request));
 
   const guard = (scope: Scope) => async (request: FastifyRequest) => authorize(keys, request.headers.authorization, scope);
 
@@ -88,6 +71,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   app.put<{ Params: { content_id: string } }>('/v1/items/:content_id', { onRequest: guard('write') }, async (request) => {
     const body = request.body as Record<string, unknown> | null;
+    if (body instanceof RejectedInput) throw new EddyError('EDDY_INVALID_ITEM', { details: [...body.errors] });
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       throw new EddyError('EDDY_INVALID_ITEM', { details: ['/: must be a JSON object'] });
     }
@@ -103,13 +87,14 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   app.get<{ Querystring: Record<string, string | undefined> }>('/v1/recommendations', { onRequest: guard('read') }, async (request) => {
     const q = request.query;
-    if (!q.user_id) throw new EddyError('EDDY_INVALID_QUERY', { details: ['/user_id: is required'] });
+    const userId = idParam(q.user_id, 'user_id', true);
+    const sessionId = idParam(q.session_id, 'session_id');
     const k = intParam(q.k, 'k', 1, 200, 10);
-    const exclude = q.exclude ? new Set(q.exclude.split(',').filter((s) => s !== '')) : undefined;
+    const exclude = q.exclude ? new Set(q.exclude.split(',', 1000).filter((s) => s !== '')) : undefined;
     // The id is known before serving, so the impressions the recommender records carry it.
     const requestId = randomUUID();
-    const items = await instance.recommender.recommend({ userId: q.user_id, k, sessionId: q.session_id, exclude, category: q.category, requestId });
-    return { user_id: q.user_id, request_id: requestId, items, generated_at: new Date().toISOString() };
+    const items = await instance.recommender.recommend({ userId, k, sessionId, exclude, category: q.category, requestId });
+    return { user_id: userId, request_id: requestId, items, generated_at: new Date().toISOString() };
   });
 
   app.get<{ Querystring: Record<string, string | undefined> }>('/v1/trending', { onRequest: guard('read') }, async (request) => {
