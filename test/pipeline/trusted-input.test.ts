@@ -88,7 +88,7 @@ describe('issue 7 regressions', () => {
     const then = Date.now() - 11 * 60_000;
     assert.equal((await post(eddy.app, [click(1, then), click(2, then), click(3, then)])).body.accepted, 3);
     await eddy.instance.drained();
-    const moved = await eventually(async () => (await itemFeatures(eddy.app, 'c1')).clicks_10m === 0, 10_000, 50);
+    const moved = await eventually(async () => (await itemFeatures(eddy.app, 'c1')).clicks_10m === 0, 30_000, 50);
     assert.ok(moved, 'clicks_10m empties once the instance is idle');
     const features = await itemFeatures(eddy.app, 'c1');
     assert.equal(features.clicks_1h, 3, 'the hour window still holds them');
