@@ -52,3 +52,36 @@ test('exploration share: flag or environment, 0 to 0.5, errors name the path', (
     (e: unknown) => e instanceof EddyError && e.details.some((d) => String(d).startsWith('/explorationShare')),
   );
 });
+
+test('abuse and shutdown settings: defaults, flags and environment, errors name the path', () => {
+  const d = loadConfig([], {});
+  assert.equal(d.rateLimit, 6000);
+  assert.equal(d.rateLimitWindowMs, 60_000);
+  assert.deepEqual(d.corsOrigins, []);
+  assert.equal(d.logLevel, 'info');
+  assert.equal(d.shutdownTimeoutMs, 25_000);
+  const c = loadConfig(['--rate-limit', '0', '--cors-origins', 'https://a.example, http://b.example:8080', '--log-level', 'warn', '--api-keys', 'k:read'], {
+    EDDY_RATE_LIMIT: '10',
+    EDDY_RATE_LIMIT_WINDOW_MS: '1000',
+    EDDY_SHUTDOWN_TIMEOUT_MS: '5000',
+  });
+  assert.equal(c.rateLimit, 0);
+  assert.equal(c.rateLimitWindowMs, 1000);
+  assert.deepEqual(c.corsOrigins, ['https://a.example', 'http://b.example:8080']);
+  assert.equal(c.logLevel, 'warn');
+  assert.equal(c.apiKeys, 'k:read');
+  assert.equal(c.shutdownTimeoutMs, 5000);
+  assert.deepEqual(loadConfig([], { EDDY_CORS_ORIGINS: '*', EDDY_LOG_LEVEL: 'silent' }).corsOrigins, ['*']);
+  const failsAt = (paths: string[], argv: string[], env: NodeJS.ProcessEnv = {}) =>
+    assert.throws(
+      () => loadConfig(argv, env),
+      (e: unknown) => e instanceof EddyError && e.code === 'EDDY_CONFIG_INVALID' && paths.every((p) => e.details.some((d) => String(d).startsWith(p))),
+      paths.join(', '),
+    );
+  failsAt(['/rateLimit', '/rateLimitWindowMs'], ['--rate-limit', '-1', '--rate-limit-window-ms', '10']);
+  failsAt(['/rateLimit'], [], { EDDY_RATE_LIMIT: 'lots' });
+  failsAt(['/corsOrigins/1'], ['--cors-origins', 'https://a.example,shop.example']);
+  failsAt(['/corsOrigins/0'], [], { EDDY_CORS_ORIGINS: 'https://a.example/' });
+  failsAt(['/logLevel'], ['--log-level', 'verbose']);
+  failsAt(['/shutdownTimeoutMs'], [], { EDDY_SHUTDOWN_TIMEOUT_MS: '0' });
+});

@@ -6,28 +6,46 @@ import { startKafkaInstance } from '../pipeline/kafka-instance.ts';
 import { DEFAULT_PROCESSING, type ProcessingConfig } from '../pipeline/personalization-processor.ts';
 import { buildApp } from '../serving/app.ts';
 import { parseApiKeys } from '../serving/auth.ts';
+import { IntakeGate } from '../serving/intake-gate.ts';
+import { nextSignal, shutdown } from './shutdown.ts';
 
 export async function start(argv: readonly string[]): Promise<number> {
   const config = loadConfig(argv);
   const apiKeys = parseApiKeys(config.apiKeys);
-  // Without API keys the API is open, so it is only reachable from this machine.
-  const host = apiKeys.size === 0 && !isLoopback(config.host) ? '127.0.0.1' : config.host;
-  if (host !== config.host) console.error(`eddy: no API keys set (EDDY_API_KEYS); binding to ${host} instead of ${config.host}`);
+  // Without API keys the API is open: it may only be reachable from this machine.
+  if (apiKeys.size === 0 && !isLoopback(config.host)) {
+    throw new EddyError('EDDY_CONFIG_INVALID', {
+      message: `refusing to listen on ${config.host} without API keys (the API would be open to anyone who reaches it); set keys with EDDY_API_KEYS="key:read+write" or --api-keys key:read+write, or listen on 127.0.0.1`,
+      details: ['/apiKeys: is required when host is not a loopback address'],
+    });
+  }
+  // Not listening before this resolves: both kinds of instance restore their state first, so
+  // /readyz never answers 200 on state that is still being restored.
   const instance = await startInstance(config);
+  const intake = new IntakeGate();
   // Every role listens: ingest and serve for their routes, process for /metrics and /readyz.
-  const app = buildApp({ instance, apiKeys, bodyLimit: config.bodyLimit });
-  const address = await app.listen({ port: config.port, host });
+  const app = buildApp({
+    instance,
+    apiKeys,
+    bodyLimit: config.bodyLimit,
+    logger: { level: config.logLevel },
+    rateLimit: { max: config.rateLimit, windowMs: config.rateLimitWindowMs },
+    corsOrigins: config.corsOrigins,
+    intake,
+  });
+  let address: string;
+  try {
+    address = await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    // E.g. the port is taken: the instance must not keep the process (and its store) open.
+    await instance.stop();
+    throw error;
+  }
   const where = config.log === 'kafka' ? `brokers: ${config.brokers.join(',')}, redis: ${config.redis}` : `data: ${config.dataDir}`;
   console.error(`eddy: serving on ${address} (log: ${config.log}, ${where}, role: ${config.role})`);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  console.error('eddy: stopping');
-  await app.close();
-  await instance.stop();
-  return 0;
+  const signal = await nextSignal(console.error);
+  console.error(`eddy: ${signal}: stopping (intake closed, at most ${config.shutdownTimeoutMs} ms)`);
+  return shutdown({ app, instance, intake, timeoutMs: config.shutdownTimeoutMs, log: console.error });
 }
 
 function startInstance(config: EddyConfig): Promise<Instance> {
@@ -75,5 +93,5 @@ function processingOf(config: EddyConfig): ProcessingConfig {
 }
 
 function isLoopback(host: string): boolean {
-  return host === '127.0.0.1' || host === 'localhost' || host === '::1';
+  return host === 'localhost' || host === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }

@@ -24,8 +24,21 @@ export interface EddyConfig {
   redis?: string;
   /** What this instance does. */
   role: 'all' | 'ingest' | 'process' | 'serve';
-  /** `key:scope+scope,...` */
+  /**
+   * API keys with scopes, `key:scope+scope,...` (scopes read, write, admin). Without keys the API
+   * is open, so eddy then refuses to listen on anything but loopback.
+   */
   apiKeys?: string;
+  /** Requests per window and client (the API key when keys are set, else the address); 0 turns limiting off. */
+  rateLimit: number;
+  /** The rate limit's window, ms. */
+  rateLimitWindowMs: number;
+  /** Origins that browsers may call the API from (`https://shop.example`, or `*`); none: no CORS headers. */
+  corsOrigins: string[];
+  /** Level of the JSON request log on stdout (`silent` turns it off). */
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** After SIGTERM/SIGINT, how long the shutdown may take before eddy gives up and exits with 1, ms. */
+  shutdownTimeoutMs: number;
   /** Partitions of each topic. */
   partitions: number;
   /** Replication factor of topics created on start (Kafka; default: the broker's). */
@@ -90,6 +103,11 @@ const schema = {
     redis: { type: 'string', pattern: '^rediss?://' },
     role: { enum: ['all', 'ingest', 'process', 'serve'] },
     apiKeys: { type: 'string' },
+    rateLimit: { type: 'integer', minimum: 0 },
+    rateLimitWindowMs: { type: 'integer', minimum: 1000 },
+    corsOrigins: { type: 'array', items: { type: 'string', pattern: '^(\\*|https?://[^/\\s]+)$' } },
+    logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
+    shutdownTimeoutMs: { type: 'integer', minimum: 100 },
     partitions: { type: 'integer', minimum: 1, maximum: 1024 },
     replicationFactor: { type: 'integer', minimum: 1 },
     minInsyncReplicas: { type: 'integer', minimum: 1 },
@@ -137,6 +155,14 @@ export const DEFAULTS: EddyConfig = {
   log: 'embedded',
   brokers: ['127.0.0.1:9092'],
   role: 'all',
+  // 100 requests/s sustained per client: far above a tracker's or a page's needs, so only abuse
+  // (or an unconfigured load test: --rate-limit 0) meets it.
+  rateLimit: 6000,
+  rateLimitWindowMs: 60_000,
+  corsOrigins: [],
+  logLevel: 'info',
+  // Below Kubernetes' default grace period (30 s), so eddy, not a SIGKILL, ends a stuck shutdown.
+  shutdownTimeoutMs: 25_000,
   partitions: 12,
   topicPrefix: '',
   durability: 'full',
@@ -157,6 +183,11 @@ const ENV: Record<string, keyof EddyConfig> = {
   EDDY_REDIS_URL: 'redis',
   EDDY_ROLE: 'role',
   EDDY_API_KEYS: 'apiKeys',
+  EDDY_RATE_LIMIT: 'rateLimit',
+  EDDY_RATE_LIMIT_WINDOW_MS: 'rateLimitWindowMs',
+  EDDY_CORS_ORIGINS: 'corsOrigins',
+  EDDY_LOG_LEVEL: 'logLevel',
+  EDDY_SHUTDOWN_TIMEOUT_MS: 'shutdownTimeoutMs',
   EDDY_PARTITIONS: 'partitions',
   EDDY_TOPIC_PREFIX: 'topicPrefix',
   EDDY_REDIS_PREFIX: 'redisPrefix',
@@ -179,6 +210,12 @@ const FLAGS: Record<string, keyof EddyConfig> = {
   '--brokers': 'brokers',
   '--redis': 'redis',
   '--role': 'role',
+  '--api-keys': 'apiKeys',
+  '--rate-limit': 'rateLimit',
+  '--rate-limit-window-ms': 'rateLimitWindowMs',
+  '--cors-origins': 'corsOrigins',
+  '--log-level': 'logLevel',
+  '--shutdown-timeout-ms': 'shutdownTimeoutMs',
   '--partitions': 'partitions',
   '--replication-factor': 'replicationFactor',
   '--min-insync-replicas': 'minInsyncReplicas',
@@ -192,10 +229,10 @@ const FLAGS: Record<string, keyof EddyConfig> = {
   '--idle-timeout-ms': 'idleTimeoutMs',
 };
 
-const NUMERIC = new Set<keyof EddyConfig>(['port', 'partitions', 'maxLag', 'bodyLimit', 'replicationFactor', 'minInsyncReplicas', 'maxFutureSkewMs', 'minEventTimeMs', 'idleTimeoutMs']);
+const NUMERIC = new Set<keyof EddyConfig>(['rateLimit', 'rateLimitWindowMs', 'shutdownTimeoutMs', 'port', 'partitions', 'maxLag', 'bodyLimit', 'replicationFactor', 'minInsyncReplicas', 'maxFutureSkewMs', 'minEventTimeMs', 'idleTimeoutMs']);
 
 function coerce(key: keyof EddyConfig, value: string): unknown {
-  if (key === 'brokers') return value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (key === 'brokers' || key === 'corsOrigins') return value.split(',').map((s) => s.trim()).filter(Boolean);
   if (NUMERIC.has(key) && /^\d+$/.test(value)) return Number(value);
   if (key === 'explorationShare' && /^\d*\.?\d+$/.test(value)) return Number(value);
   return value;

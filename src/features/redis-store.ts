@@ -7,6 +7,12 @@
  * and reads are answered from a bounded cache of recent reads (values, popular lists, stream
  * time). A user never read before is then unknown, which serves them as a cold start from the last
  * good popular list. The client reconnects by itself; every fallback calls `onFallback`.
+ *
+ * A Redis that restarted empty (it keeps nothing on disk) answers "no such key" until the processors
+ * have republished; that is told apart from a deletion (a tombstone keeps its offset field, a lost
+ * key has nothing) and answered from the cache too, so serving keeps its last known values instead
+ * of turning every user cold for the seconds a republish takes. Values the cache never held stay
+ * unknown: callers must expect `undefined` for any id, even one another read just listed.
  */
 import { Redis, type ChainableCommander, type RedisOptions } from 'ioredis';
 import { jsonCodec, type Codec } from '../stream/state-store.ts';
@@ -95,14 +101,18 @@ const CODECS: Readonly<Record<StoreName, Codec<Decoded>>> = {
   catalog: jsonCodec<CatalogEntry>(),
 } as Record<StoreName, Codec<Decoded>>;
 
-/** Reads ZSCORE meta streamTime and the active items after it minus the window, in one call. */
+/**
+ * Reads ZSCORE meta streamTime and the active items after it minus the window, in one call; nil when
+ * no stream time was ever published (a Redis that restarted empty and is not republished yet).
+ */
 const ACTIVE_ITEMS = `
-local t = tonumber(redis.call('ZSCORE', KEYS[1], 'streamTime') or '0')
-return redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. string.format('%.17g', t - tonumber(ARGV[1])), '+inf')
+local s = redis.call('ZSCORE', KEYS[1], 'streamTime')
+if not s then return false end
+return redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. string.format('%.17g', tonumber(s) - tonumber(ARGV[1])), '+inf')
 `;
 
 interface ActiveItemsCommand {
-  eddyActiveItems(meta: string, active: string, windowMs: number): Promise<string[]>;
+  eddyActiveItems(meta: string, active: string, windowMs: number): Promise<string[] | null>;
 }
 
 /** Options that make a command fail at once while disconnected, and reconnect in the background. */
@@ -141,6 +151,11 @@ export class RedisFeatureStore implements FeatureStore {
     this.now = options.now ?? Date.now;
     this.cache = new LruCache<Decoded>(options.cacheEntries ?? 10_000, options.cacheTtlMs ?? 600_000, this.now);
     this.circuitOpenMs = options.circuitOpenMs ?? 1000;
+  }
+
+  /** Whether Redis answers now: connected, and no read failed within the last `circuitOpenMs`. */
+  get up(): boolean {
+    return this.redis.status === 'ready' && this.now() >= this.circuitOpenUntil;
   }
 
   /** Resolves when the client is connected (reads before that are answered by the fallback). */
@@ -188,10 +203,11 @@ export class RedisFeatureStore implements FeatureStore {
     const out = parts.map(([, ids]) => new Array<Decoded | undefined>(ids.length).fill(undefined));
     const replies = total === 0 ? [] : await this.guarded(() => {
       const pipeline = this.redis.pipeline();
-      for (const [store, ids] of parts) for (const id of ids) pipeline.hgetBuffer(this.keys.value(store, id), 'v');
+      for (const [store, ids] of parts) for (const id of ids) pipeline.hmgetBuffer(this.keys.value(store, id), 'v', 'o');
       return execReads(pipeline);
     });
     let r = 0;
+    let fromCache = false;
     parts.forEach(([store, ids], p) => {
       for (let i = 0; i < ids.length; i++, r++) {
         const cacheKey = `${store}\0${ids[i]}`;
@@ -199,17 +215,32 @@ export class RedisFeatureStore implements FeatureStore {
           out[p][i] = this.cache.get(cacheKey);
           continue;
         }
-        const bytes = replies[r];
+        const [bytes, offset] = replies[r];
         if (bytes === null) {
-          // Gone (a tombstone): an outage must not bring the old value back.
-          this.cache.delete(cacheKey);
+          if (offset !== null) {
+            // Gone (a tombstone): an outage must not bring the old value back.
+            this.cache.delete(cacheKey);
+            continue;
+          }
+          // No key at all: never published, or lost in a restart (then the cache may still hold it).
+          // Not refreshed in the cache: a value Redis lost is served for at most cacheTtlMs.
+          const known = this.cache.get(cacheKey);
+          if (known !== undefined) fromCache = true;
+          out[p][i] = known;
           continue;
         }
-        const value = CODECS[store].decode(bytes);
+        const value = decodeOrUndefined(CODECS[store], bytes);
+        if (value === undefined) {
+          // Bytes this version cannot read (a newer writer's format): the last value this one could.
+          fromCache = true;
+          out[p][i] = this.cache.get(cacheKey);
+          continue;
+        }
         this.cache.set(cacheKey, value);
         out[p][i] = value;
       }
     });
+    if (fromCache) this.fallback();
     return {
       users: out[0] as (UserState | undefined)[],
       items: out[1] as (ItemState | undefined)[],
@@ -222,11 +253,20 @@ export class RedisFeatureStore implements FeatureStore {
   async popular(category: string | undefined, n: number): Promise<readonly ScoredItem[]> {
     const key = category ?? OVERALL;
     const fields = await this.guarded(() => this.redis.hgetall(this.keys.popular(key)));
-    if (fields === undefined) return (this.lastPopular.get(key) ?? []).slice(0, n);
+    const last = this.lastPopular.get(key);
+    // A published list keeps its fields (empty lists included): no fields is a Redis that lost them.
+    const lost = fields !== undefined && last !== undefined && Object.keys(fields).length === 0;
+    if (lost) this.fallback();
+    if (fields === undefined || lost) return (last ?? []).slice(0, n);
     const best = new Map<string, number>();
     for (const [field, json] of Object.entries(fields)) {
       if (!field.endsWith(':v')) continue;
-      for (const [id, score] of JSON.parse(json) as [string, number | null][]) {
+      const list = parseOrUndefined(json);
+      if (list === undefined) {
+        this.fallback();
+        return (last ?? []).slice(0, n);
+      }
+      for (const [id, score] of list) {
         // An item lives in one partition; should two lists hold it (a rebalance), the newer score wins.
         const s = score ?? Number.NEGATIVE_INFINITY;
         const previous = best.get(id);
@@ -241,19 +281,25 @@ export class RedisFeatureStore implements FeatureStore {
 
   async categories(): Promise<string[]> {
     const members = await this.guarded(() => this.redis.smembers(this.keys.categories));
-    if (members !== undefined) this.lastCategories = members.sort();
+    // The set only ever grows: empty after it held categories is a Redis that lost it.
+    if (members !== undefined && members.length === 0 && this.lastCategories.length > 0) this.fallback();
+    else if (members !== undefined) this.lastCategories = members.sort();
     return [...this.lastCategories];
   }
 
+  /** Stream time only rises: one Redis lost (null) or a replica behind answers the last known. */
   async streamTime(): Promise<number> {
     const score = await this.guarded(() => this.redis.zscore(this.keys.meta, 'streamTime'));
-    if (score !== undefined) this.lastStreamTime = score === null ? 0 : Number(score);
+    if (score === null && this.lastStreamTime > 0) this.fallback();
+    else if (typeof score === 'string' && Number(score) > this.lastStreamTime) this.lastStreamTime = Number(score);
     return this.lastStreamTime;
   }
 
   async activeItems(): Promise<string[]> {
     const ids = await this.guarded(() => this.redis.eddyActiveItems(this.keys.meta, this.keys.active, ACTIVE_WINDOW_MS));
-    if (ids !== undefined) this.lastActive = ids;
+    // null: no stream time, so a Redis that lost everything (or was never written): the last list.
+    if (ids === null && this.lastActive.length > 0) this.fallback();
+    else if (ids) this.lastActive = ids;
     return [...this.lastActive];
   }
 
@@ -282,12 +328,30 @@ export class RedisFeatureStore implements FeatureStore {
   }
 }
 
-/** Runs a pipeline of buffer reads; one failed command fails them all (the fallback answers). */
-async function execReads(pipeline: ChainableCommander): Promise<(Buffer | null)[]> {
+/** Runs a pipeline of HMGET v o; one failed command fails them all (the fallback answers). */
+async function execReads(pipeline: ChainableCommander): Promise<[Buffer | null, Buffer | null][]> {
   const results = await pipeline.exec();
   if (results === null) throw new Error('redis pipeline was discarded');
   return results.map(([error, value]) => {
     if (error) throw error;
-    return value as Buffer | null;
+    return value as [Buffer | null, Buffer | null];
   });
+}
+
+function decodeOrUndefined(codec: Codec<Decoded>, bytes: Buffer): Decoded | undefined {
+  try {
+    return codec.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A popular list as the publisher writes it, or undefined for anything else. */
+function parseOrUndefined(json: string): [string, number | null][] | undefined {
+  try {
+    const list: unknown = JSON.parse(json);
+    return Array.isArray(list) ? (list as [string, number | null][]) : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -4,6 +4,13 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** The external services an instance of the distributed deployment depends on. */
+export type Dependency = 'redis' | 'kafka';
+export const DEPENDENCIES: readonly Dependency[] = ['redis', 'kafka'];
+
+/** Whether each dependency answers now; a dependency the instance does not use is absent. */
+export type DependencyStatus = Readonly<Partial<Record<Dependency, boolean>>>;
+
 export class Metrics {
   readonly registry = new Registry();
   readonly eventsIngested: Counter;
@@ -18,10 +25,14 @@ export class Metrics {
   readonly servingLatency: Histogram<'route'>;
   readonly httpRequests: Counter<'route' | 'status'>;
   readonly overloaded: Counter;
-  readonly featureStoreFallback: Counter;
+  /** Reads answered from last known values because a dependency failed: Redis (features) or Kafka (lag). */
+  readonly featureStoreFallback: Counter<'dependency'>;
   readonly processingRetries: Counter;
+  readonly dependencyUp: Gauge<'dependency'>;
   /** The processor's own counters, read when metrics are scraped. */
   processing: { readonly deadLettered: number; readonly late: number } | undefined;
+  /** The instance's dependencies, read when metrics are scraped (eddy_dependency_up). */
+  dependencies: (() => DependencyStatus) | undefined;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -71,7 +82,25 @@ export class Metrics {
     });
     this.httpRequests = new Counter({ name: 'eddy_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'], registers });
     this.overloaded = new Counter({ name: 'eddy_ingest_overloaded_total', help: 'Ingest requests refused with 503 because processing was behind', registers });
-    this.featureStoreFallback = new Counter({ name: 'eddy_feature_store_fallback_total', help: 'Serving requests answered from the fallback because the feature store failed', registers });
+    this.featureStoreFallback = new Counter({
+      name: 'eddy_feature_store_fallback_total',
+      help: 'Reads answered from last known values because a dependency failed: dependency="redis" feature store reads, dependency="kafka" consumer lag',
+      labelNames: ['dependency'],
+      registers,
+    });
+    // Zero from the start, so that rate() and the dashboard see the series before the first failure.
+    for (const dependency of DEPENDENCIES) this.featureStoreFallback.inc({ dependency }, 0);
+    const dependencies = () => this.dependencies?.() ?? {};
+    this.dependencyUp = new Gauge({
+      name: 'eddy_dependency_up',
+      help: 'Whether a dependency (redis, kafka) answered its last request: 1 up, 0 down; absent for one the instance does not use',
+      labelNames: ['dependency'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [dependency, up] of Object.entries(dependencies())) this.set({ dependency }, up ? 1 : 0);
+      },
+    });
     this.processingRetries = new Counter({
       name: 'eddy_processing_retries_total',
       help: 'Uncommitted batches dropped and processed again after a retriable commit failure (a rebalance, a broker error)',

@@ -48,7 +48,10 @@ export interface Instance {
   readonly metrics: Metrics;
   /** Records appended but not yet processed. */
   lag(): number;
-  /** Lag of every consumed partition. */
+  /**
+   * Lag of every consumed partition. Never throws: while the log is away (Kafka) it answers the last
+   * known figures soon, and `metrics.dependencies().kafka` is false (they are stale).
+   */
   lagByPartition(): Promise<PartitionLag[]>;
   /** Resolves when everything appended so far is processed (tests, replay, benchmarks). */
   drained(timeoutMs?: number): Promise<void>;

@@ -14,6 +14,7 @@ import { groupLag } from '../log/kafka/group-lag.ts';
 import { changelogTopic, openKafkaLog, type KafkaLog, type KafkaLogOptions } from '../log/kafka/kafka-log.ts';
 import { RedisDedupIndex } from '../log/kafka/redis-dedup-index.ts';
 import type { PartitionLag } from '../log/types.ts';
+import { LastKnown } from '../ops/last-known.ts';
 import { Metrics } from '../ops/metrics.ts';
 import { DEFAULT_RECOMMENDER, Recommender, type RecommenderConfig } from '../serving/recommender.ts';
 import { StreamTask } from '../stream/task.ts';
@@ -115,20 +116,24 @@ export async function startKafkaInstance(options: KafkaInstanceOptions): Promise
     // The processor's changelogs too: created lazily, the first commit would wait for their leaders.
     const changelogs = (processor?.stores ?? []).map((s) => ({ name: changelogTopic(group, s.name), partitions, compacted: true, replicationFactor: options.replicationFactor }));
     await log.ensureTopics([...topicSpecs(topics, partitions, options.replicationFactor), ...changelogs]);
-    const featureStore = new RedisFeatureStore({ redis: options.redis, prefix: redisPrefix, onFallback: () => metrics.featureStoreFallback.inc() });
+    const featureStore = new RedisFeatureStore({ redis: options.redis, prefix: redisPrefix, onFallback: () => metrics.featureStoreFallback.inc({ dependency: 'redis' }) });
     closers.push(() => featureStore.close());
     // A processing instance ranks with its own models too (learned from its partitions' users).
     const recommender = new Recommender(featureStore, options.recommender ?? DEFAULT_RECOMMENDER, processing.user, processor);
 
-    // The group's lag: the same figure on every instance, refreshed in the background.
+    // The group's lag: the same figure on every instance, refreshed in the background. While Kafka
+    // is away, /metrics and /v1/stats show the last figures (marked stale) instead of failing.
     const consumed = [topics.interactions, topics.contentClicks];
-    let lastLag: PartitionLag[] = [];
-    const refreshLag = async () => (lastLag = await groupLag(log, group, consumed));
-    await refreshLag();
-    const lagTimer = setInterval(() => void refreshLag().catch(() => undefined), options.lagRefreshMs ?? 1000);
+    const groupLagNow = new LastKnown<PartitionLag[]>(() => groupLag(log, group, consumed), [], {
+      waitMs: 1000,
+      onFallback: () => metrics.featureStoreFallback.inc({ dependency: 'kafka' }),
+    });
+    await groupLagNow.refresh();
+    const lagTimer = setInterval(() => void groupLagNow.refresh().catch(() => undefined), options.lagRefreshMs ?? 1000);
     lagTimer.unref();
     closers.push(async () => clearInterval(lagTimer));
-    const lag = () => lastLag.reduce((n, l) => n + l.lag, 0);
+    const lag = () => groupLagNow.value.reduce((n, l) => n + l.lag, 0);
+    metrics.dependencies = () => ({ redis: featureStore.up, kafka: groupLagNow.up });
 
     let failure: unknown;
     let sync: FeatureSync | undefined;
@@ -191,13 +196,13 @@ export async function startKafkaInstance(options: KafkaInstanceOptions): Promise
       featureStore,
       metrics,
       lag,
-      lagByPartition: refreshLag,
+      lagByPartition: () => groupLagNow.get(),
       ready: () => !stopped && failure === undefined,
       async drained(timeoutMs = 30_000) {
         const deadline = Date.now() + timeoutMs;
         for (;;) {
           if (failure !== undefined) throw failure;
-          const total = (await refreshLag()).reduce((n, l) => n + l.lag, 0);
+          const total = (await groupLagNow.refresh()).reduce((n, l) => n + l.lag, 0);
           if (total === 0 && (sync === undefined || sync.idle())) return;
           if (Date.now() > deadline) throw new Error(`not drained after ${timeoutMs} ms (lag ${total})`);
           await new Promise((r) => setTimeout(r, 20));

@@ -12,16 +12,28 @@ import type { Instance } from '../pipeline/instance.ts';
 import { DEFAULT_PROCESSING } from '../pipeline/personalization-processor.ts';
 import { authorize, type Scope } from './auth.ts';
 import { registerBodyParsers } from './body-parsers.ts';
+import { registerCors } from './cors.ts';
+import { registerIntakeGate, type IntakeGate } from './intake-gate.ts';
+import { registerRateLimit, type RateLimitOptions } from './rate-limit.ts';
+import { loggerOptions, registerRequestLog, type RequestLogOptions } from './request-log.ts';
 import { checkRequestParams, idParam, intParam } from './request-params.ts';
 import { openApiDocument } from './openapi.ts';
 import { registerStatsRoute } from './stats-route.ts';
+import { trendingItems, type TrendingWindow } from './trending.ts';
 
 export interface AppOptions {
   readonly instance: Instance;
   readonly apiKeys?: ReadonlyMap<string, ReadonlySet<Scope>>;
   /** Largest request body in bytes. Default 4 MiB. */
   readonly bodyLimit?: number;
-  readonly logger?: boolean;
+  /** Request logging (see request-log.ts): false (default) for none, true for info to stdout. */
+  readonly logger?: boolean | RequestLogOptions;
+  /** Requests per window and client (see rate-limit.ts). Default: no limit. */
+  readonly rateLimit?: RateLimitOptions;
+  /** Origins browsers may call from (see cors.ts). Default none: no CORS headers. */
+  readonly corsOrigins?: readonly string[];
+  /** Closed when the instance shuts down: writes and /readyz then answer 503 (see intake-gate.ts). */
+  readonly intake?: IntakeGate;
 }
 
 const WINDOWS: Record<string, number> = { '10m': 10 * 60_000, '1h': 3600_000 };
@@ -30,11 +42,18 @@ const WINDOWS: Record<string, number> = { '10m': 10 * 60_000, '1h': 3600_000 };
 export function buildApp(options: AppOptions): FastifyInstance {
   const { instance } = options;
   const keys = options.apiKeys ?? new Map();
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024 });
+  // return503OnClosing off: requests arriving while the server closes still reach the intake gate,
+  // which answers writes with Retry-After and serves reads.
+  const app = Fastify({ ...loggerOptions(options.logger), return503OnClosing: false, bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024 });
   const { metrics } = instance;
   const dashboard = readFileSync(new URL('../../web/index.html', import.meta.url), 'utf8');
 
   registerBodyParsers(app);
+  // In this order: CORS headers go on every answer, also on a refusal by the limit or the gate.
+  registerCors(app, options.corsOrigins ?? []);
+  registerRateLimit(app, keys, options.rateLimit);
+  if (options.intake !== undefined) registerIntakeGate(app, options.intake);
+  registerRequestLog(app);
   app.addHook('preHandler', async (request) => checkRequestParams(request));
 
   const guard = (scope: Scope) => async (request: FastifyRequest) => authorize(keys, request.headers.authorization, scope);
@@ -102,14 +121,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     const span = WINDOWS[window];
     if (span === undefined) throw new EddyError('EDDY_INVALID_QUERY', { details: [`/window: must be one of ${Object.keys(WINDOWS).join(', ')}`] });
     const k = intParam(request.query.k, 'k', 1, 200, 10);
-    const store = instance.featureStore;
-    const [now, ids] = await Promise.all([store.streamTime(), store.activeItems()]);
-    const states = await store.items(ids);
-    const items = ids
-      .map((id, i) => ({ content_id: id, count: span === WINDOWS['10m'] ? states[i]!.activity10m.sum(now) : states[i]!.activity1h.sum(now) }))
-      .filter((x) => x.count > 0)
-      .sort((a, b) => b.count - a.count || (a.content_id < b.content_id ? -1 : 1))
-      .slice(0, k);
+    const items = await trendingItems(instance.featureStore, window as TrendingWindow, k);
     return { window, items };
   });
 
@@ -169,7 +181,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply: FastifyReply) => {
     if (!instance.ready()) return reply.status(503).send({ status: 'not ready' });
-    return { status: 'ready', lag: instance.lag() };
+    // Still ready while Redis or Kafka is away: reads answer from their fallbacks (issue 7), and a
+    // probe failing every instance at once would take serving down with the dependency.
+    return { status: 'ready', lag: instance.lag(), dependencies: metrics.dependencies?.() ?? {} };
   });
   app.get('/openapi.json', async () => openApiDocument());
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(dashboard));

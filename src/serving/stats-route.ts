@@ -13,6 +13,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Histogram } from 'prom-client';
 import type { Instance } from '../pipeline/instance.ts';
 import { authorize, type Scope } from './auth.ts';
+import { trendingItems } from './trending.ts';
 
 /** Routes whose requests are not "serving" (the dashboard's own polling). */
 const NOT_SERVING = new Set(['/v1/stats']);
@@ -57,7 +58,10 @@ export interface StatsResponse {
   readonly rates: { readonly window_s: number; readonly ingested_per_s: number; readonly processed_per_s: number };
   /** Per-second rates of the last minute, oldest first (for the live chart). */
   readonly series: { readonly t: number; readonly ingested_per_s: number; readonly processed_per_s: number }[];
-  readonly lag: { readonly total: number; readonly max_partition: number; readonly partitions: { topic: string; partition: number; lag: number }[] };
+  /** `stale`: the log (Kafka) did not answer, the figures are the last it gave. */
+  readonly lag: { readonly total: number; readonly max_partition: number; readonly stale: boolean; readonly partitions: { topic: string; partition: number; lag: number }[] };
+  /** The instance's dependencies (Redis, Kafka) and whether each answers now; empty when embedded. */
+  readonly dependencies: Readonly<Record<string, 'up' | 'down'>>;
   /** Ingest -> committed in features (`eddy_event_to_feature_seconds`). */
   readonly freshness: QuantileSummary;
   /** Serving routes (`eddy_serving_latency_seconds`, every route but `/v1/stats`). */
@@ -201,14 +205,10 @@ export function registerStatsRoute(app: FastifyInstance, instance: Instance, api
       lagMax = Math.max(lagMax, p.lag);
     }
 
+    const dependencies = metrics.dependencies?.() ?? {};
+
     const store = instance.featureStore;
-    const [streamNow, ids] = await Promise.all([store.streamTime(), store.activeItems()]);
-    const states = await store.items(ids);
-    const top = ids
-      .map((id, i) => ({ content_id: id, count: states[i]?.activity10m.sum(streamNow) ?? 0 }))
-      .filter((x) => x.count > 0)
-      .sort((a, b) => b.count - a.count || (a.content_id < b.content_id ? -1 : 1))
-      .slice(0, 10);
+    const top = await trendingItems(store, '10m', 10);
     const entries = await store.catalog(top.map((x) => x.content_id));
     const trending = top.map((x, i) => (entries[i]?.category !== undefined ? { ...x, category: entries[i]!.category } : x));
 
@@ -234,10 +234,11 @@ export function registerStatsRoute(app: FastifyInstance, instance: Instance, api
         processed_per_s: rate(now.processed, oldest?.processed ?? now.processed, span),
       },
       series,
-      lag: { total: lagTotal, max_partition: lagMax, partitions: partitions.filter((p) => p.lag > 0).map((p) => ({ topic: p.topic, partition: p.partition, lag: p.lag })) },
+      lag: { total: lagTotal, max_partition: lagMax, stale: dependencies.kafka === false, partitions: partitions.filter((p) => p.lag > 0).map((p) => ({ topic: p.topic, partition: p.partition, lag: p.lag })) },
       freshness: summary(now.freshness, oldest?.freshness),
       serving_latency: summary(now.serving, oldest?.serving),
       trending: { window: '10m', items: trending },
+      dependencies: Object.fromEntries(Object.entries(dependencies).map(([name, up]) => [name, up ? 'up' : 'down'])),
     };
   });
 }

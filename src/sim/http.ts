@@ -90,12 +90,13 @@ export class Endpoint {
   /**
    * POSTs `body` until it gets an answer that is not 429/503/5xx: waits `Retry-After` on 429/503,
    * backs off exponentially on network errors and other 5xx. Gives up only when `signal` aborts
-   * (returns undefined) or after `maxAttempts`; `onRetry` sees each reason, for counting.
+   * (returns undefined) or after `maxAttempts`; `onRetry` sees each reason, for counting, with the
+   * HTTP status when there was an answer (undefined for a network error or timeout).
    */
   async postWithRetry(
     path: string,
     body: unknown,
-    opts: { signal?: AbortSignal; maxAttempts?: number; onRetry?: (reason: string) => void; onLatency?: (ms: number) => void } = {},
+    opts: { signal?: AbortSignal; maxAttempts?: number; onRetry?: (reason: string, status?: number) => void; onLatency?: (ms: number) => void } = {},
   ): Promise<Reply | undefined> {
     const url = this.url(path);
     const maxAttempts = opts.maxAttempts ?? Infinity;
@@ -103,15 +104,18 @@ export class Endpoint {
     for (let attempt = 1; !isAborted(opts.signal); attempt++) {
       let waitMs: number;
       let reason: string;
+      let status: number | undefined;
       try {
         const reply = await this.request('POST', url, body, opts.signal);
         opts.onLatency?.(reply.latencyMs);
         if (reply.status === 429 || reply.status === 503) {
           waitMs = retryAfterMs(reply.headers.get('retry-after'));
           reason = String(reply.status);
+          status = reply.status;
         } else if (reply.status >= 500) {
           waitMs = backoff;
           reason = String(reply.status);
+          status = reply.status;
         } else {
           return { status: reply.status, body: reply.body, latencyMs: reply.latencyMs };
         }
@@ -121,7 +125,7 @@ export class Endpoint {
         reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
       }
       if (attempt >= maxAttempts) throw new Error(`POST ${url.href} failed after ${attempt} attempts: ${reason}`);
-      opts.onRetry?.(reason);
+      opts.onRetry?.(reason, status);
       backoff = Math.min(backoff * 2, 5000);
       await sleep(waitMs, opts.signal);
     }
