@@ -188,7 +188,26 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.get('/openapi.json', async () => openApiDocument());
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(dashboard));
   registerStatsRoute(app, instance, keys);
+  closeConnectionsAfter(app, CLOSE_GRACE_MS);
   return app;
+}
+
+/** How long requests in flight when the server closes may take before their connections are cut. */
+const CLOSE_GRACE_MS = 2000;
+
+/**
+ * Bounds `app.close()`: Node closes idle keep-alive connections at once, but a connection that was
+ * opened and never sent a request (a client that aborted while connecting, a slowloris) counts as
+ * busy until `headersTimeout` (60 s), which would hold a graceful shutdown past its deadline. After
+ * `graceMs` every connection still open is closed.
+ */
+function closeConnectionsAfter(app: FastifyInstance, graceMs: number): void {
+  let timer: NodeJS.Timeout | undefined;
+  app.addHook('preClose', async () => {
+    timer = setTimeout(() => app.server.closeAllConnections(), graceMs);
+    timer.unref();
+  });
+  app.addHook('onClose', async () => clearTimeout(timer));
 }
 
 /** The instance's ingest; an instance of a role that takes no writes answers 404 for write routes. */
