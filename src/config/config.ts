@@ -227,6 +227,7 @@ const FLAGS: Record<string, keyof EddyConfig> = {
   '--max-future-skew-ms': 'maxFutureSkewMs',
   '--min-event-time-ms': 'minEventTimeMs',
   '--idle-timeout-ms': 'idleTimeoutMs',
+  '--max-lag': 'maxLag',
 };
 
 const NUMERIC = new Set<keyof EddyConfig>(['rateLimit', 'rateLimitWindowMs', 'shutdownTimeoutMs', 'port', 'partitions', 'maxLag', 'bodyLimit', 'replicationFactor', 'minInsyncReplicas', 'maxFutureSkewMs', 'minEventTimeMs', 'idleTimeoutMs']);
