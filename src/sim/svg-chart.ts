@@ -83,7 +83,11 @@ export function lineChart(o: ChartOptions): string {
   parts.push(`<line x1="${pad.l}" x2="${W - pad.r}" y1="${H - pad.b}" y2="${H - pad.b}" stroke="#999"/>`);
   for (const m of o.marks ?? []) {
     parts.push(`<line x1="${px(m.x)}" x2="${px(m.x)}" y1="${pad.t}" y2="${H - pad.b}" stroke="${m.colour}"${m.dashed ? ' stroke-dasharray="3 3"' : ''}/>`);
-    if (m.label !== '') parts.push(`<text x="${(Number(px(m.x)) + 3).toFixed(1)}" y="${pad.t + 10}" font-size="10" fill="${m.colour}">${escapeHtml(m.label)}</text>`);
+    if (m.label === '') continue;
+    // A mark near the right edge is labelled on its left, so the label is not cut off.
+    const x = Number(px(m.x));
+    const left = x > W - pad.r - 40;
+    parts.push(`<text x="${(left ? x - 3 : x + 3).toFixed(1)}" y="${pad.t + 10}" font-size="10"${left ? ' text-anchor="end"' : ''} fill="${m.colour}">${escapeHtml(m.label)}</text>`);
   }
   for (const t of o.thresholds ?? []) {
     parts.push(`<line x1="${pad.l}" x2="${W - pad.r}" y1="${py(t.y)}" y2="${py(t.y)}" stroke="${t.colour}" stroke-dasharray="6 4" stroke-width="1.5"/>`);
