@@ -29,22 +29,27 @@ export async function freshness(trials: number, durability: 'full' | 'normal'): 
   }
 }
 
-/** Freshness of a running instance (any log, any store), through its HTTP API on loopback. */
-export async function freshnessOf(instance: Instance, trials: number, options: { timeoutMs?: number } = {}): Promise<FreshnessRun> {
+/**
+ * Freshness of a running instance (any log, any store), through its HTTP API on loopback. With
+ * `history: false` the instance must already hold items `c0..c399` and some history.
+ */
+export async function freshnessOf(instance: Instance, trials: number, options: { timeoutMs?: number; history?: boolean } = {}): Promise<FreshnessRun> {
   const timeoutMs = options.timeoutMs ?? 5000;
   const run = Date.now().toString(36);
   const app = buildApp({ instance });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   try {
-    const cats = ['a', 'b', 'c', 'd'];
-    const items = Array.from({ length: 400 }, (_, i) => ({ content_id: `c${i}`, category: cats[i % 4] }));
-    await fetch(`${base}/v1/items`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(items) });
-    // Background history, so that recommendations have co-visitation and popularity to work with.
-    const history = syntheticEvents(20_000, { users: 500, items: 400, prefix: `f${run}` });
-    for (let i = 0; i < history.length; i += 1000) {
-      await fetch(`${base}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(history.slice(i, i + 1000)) });
+    if (options.history ?? true) {
+      const cats = ['a', 'b', 'c', 'd'];
+      const items = Array.from({ length: 400 }, (_, i) => ({ content_id: `c${i}`, category: cats[i % 4] }));
+      await fetch(`${base}/v1/items`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(items) });
+      // Background history, so that recommendations have co-visitation and popularity to work with.
+      const history = syntheticEvents(20_000, { users: 500, items: 400, prefix: `f${run}` });
+      for (let i = 0; i < history.length; i += 1000) {
+        await fetch(`${base}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(history.slice(i, i + 1000)) });
+      }
+      await instance.drained(120_000);
     }
-    await instance.drained(120_000);
     const visible: number[] = [];
     const serving: number[] = [];
     for (let t = 0; t < trials; t++) {

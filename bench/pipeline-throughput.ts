@@ -13,6 +13,8 @@ import { syntheticEvents } from './synthetic-events.ts';
 export interface ThroughputRun {
   readonly eventsPerSec: number;
   readonly validateOnlyPerSec: number;
+  /** The same events as NDJSON lines through `JSON.parse` alone: the floor of any JSON ingest. */
+  readonly jsonParsePerSec: number;
 }
 
 export async function pipelineThroughput(events: number, durability: 'full' | 'normal', log: (s: string) => void): Promise<ThroughputRun> {
@@ -20,12 +22,17 @@ export async function pipelineThroughput(events: number, durability: 'full' | 'n
   const t0 = performance.now();
   for (const e of batch) validateEvent(e);
   const validateOnlyPerSec = events / ((performance.now() - t0) / 1000);
+  const lines = batch.map((e) => JSON.stringify(e));
+  const t1 = performance.now();
+  let parsed = 0;
+  for (const line of lines) if (JSON.parse(line) !== null) parsed++;
+  const jsonParsePerSec = parsed / ((performance.now() - t1) / 1000);
 
   const dir = mkdtempSync(join(tmpdir(), 'eddy-bench-'));
   const instance = await startEmbeddedInstance({ dataDir: dir, durability, maxLag: Number.MAX_SAFE_INTEGER });
   try {
     const eventsPerSec = await throughputOf(instance, batch, log);
-    return { eventsPerSec, validateOnlyPerSec };
+    return { eventsPerSec, validateOnlyPerSec, jsonParsePerSec };
   } finally {
     await instance.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,99 @@
+/**
+ * The HTTP load generator of the bench: autocannon in its own process (so the client does not share
+ * the server's event loop), driven by one JSON argument and answering one JSON line on stdout.
+ *
+ *   node --import tsx bench/load-generator.ts '{"url":"http://127.0.0.1:8080","kind":"ingest",...}'
+ *
+ * Kinds: `get` (one fixed path), `recommendations` (a different user per request) and `ingest`
+ * (`POST /v1/events` as NDJSON, `batch` events per request, every event id new so nothing is a
+ * duplicate).
+ */
+import autocannon, { type Request } from 'autocannon';
+
+export interface LoadSpec {
+  readonly url: string;
+  readonly kind: 'get' | 'recommendations' | 'ingest';
+  /** For `get`. */
+  readonly path?: string;
+  readonly connections: number;
+  readonly durationS: number;
+  /** Requests per second over all connections; absent: as fast as the server answers. */
+  readonly rate?: number;
+  /** Events per request for `ingest`. */
+  readonly batch?: number;
+  /** Users and items the generated events and requests spread over. */
+  readonly users?: number;
+  readonly items?: number;
+}
+
+export interface LoadResult {
+  readonly requests: number;
+  readonly ok: number;
+  readonly non2xx: number;
+  readonly errors: number;
+  readonly seconds: number;
+  readonly rps: number;
+  readonly p50_ms: number;
+  readonly p99_ms: number;
+  /** For `ingest`: events in answered 2xx requests per second. */
+  readonly events_per_sec?: number;
+}
+
+/** Deterministic pseudo-random draws: the same load in every run. */
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+async function main(): Promise<void> {
+  const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec;
+  const users = spec.users ?? 100_000;
+  const items = spec.items ?? 10_000;
+  const batch = spec.batch ?? 500;
+  const rand = lcg(7);
+  const run = `${process.pid.toString(36)}${Date.now().toString(36)}`;
+  let n = 0;
+  const ndjson = (): string => {
+    const lines: string[] = new Array(batch);
+    const now = Date.now();
+    for (let i = 0; i < batch; i++, n++) {
+      const u = Math.floor(rand() * users);
+      // Popularity skew: squaring a uniform draw favours low item ids.
+      const item = Math.floor(rand() ** 2 * items);
+      lines[i] = `{"event_id":"${run}-${n}","user_id":"u${u}","session_id":"s${u}","timestamp":${now},"event_type":"${rand() < 0.3 ? 'click' : 'view'}","content_id":"c${item}"}`;
+    }
+    return lines.join('\n');
+  };
+  const request: Request =
+    spec.kind === 'ingest'
+      ? { method: 'POST', path: '/v1/events', headers: { 'content-type': 'application/x-ndjson' }, setupRequest: (r: Request) => ({ ...r, body: ndjson() }) }
+      : spec.kind === 'recommendations'
+        ? { method: 'GET', setupRequest: (r: Request) => ({ ...r, path: `/v1/recommendations?user_id=u${Math.floor(rand() * users)}&k=10` }) }
+        : { method: 'GET', path: spec.path ?? '/' };
+  const result = await autocannon({
+    url: spec.url,
+    connections: spec.connections,
+    duration: spec.durationS,
+    ...(spec.rate !== undefined && { overallRate: spec.rate }),
+    requests: [request],
+  });
+  const seconds = spec.durationS;
+  const ok = result['2xx'];
+  const out: LoadResult = {
+    requests: result.requests.total,
+    ok,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    seconds,
+    rps: ok / seconds,
+    p50_ms: result.latency.p50,
+    p99_ms: result.latency.p99,
+    ...(spec.kind === 'ingest' && { events_per_sec: (ok * batch) / seconds }),
+  };
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+
+await main();
