@@ -9,6 +9,7 @@
  * duplicate).
  */
 import autocannon, { type Request } from 'autocannon';
+import { Rng } from '../src/sim/random.ts';
 
 export interface LoadSpec {
   readonly url: string;
@@ -39,21 +40,14 @@ export interface LoadResult {
   readonly events_per_sec?: number;
 }
 
-/** Deterministic pseudo-random draws: the same load in every run. */
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
 async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec;
   const users = spec.users ?? 100_000;
   const items = spec.items ?? 10_000;
   const batch = spec.batch ?? 500;
-  const rand = lcg(7);
+  // Seeded: the same load in every run.
+  const rng = new Rng(7);
+  const rand = () => rng.next();
   const run = `${process.pid.toString(36)}${Date.now().toString(36)}`;
   let n = 0;
   const ndjson = (): string => {
