@@ -7,14 +7,15 @@
  * A screenshot is written to a temp dir (its path is printed).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startEmbeddedInstance, type Instance } from '../../src/pipeline/instance.ts';
 import { buildApp } from '../../src/serving/app.ts';
+import { skipOutsideCi } from '../support/skip.ts';
 
 const CATEGORIES = ['sports', 'news', 'tech', 'music'];
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--no-first-run', '--disable-component-update', '--disable-sync'];
@@ -32,6 +33,15 @@ function watchConsole(page: Page): string[] {
   });
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   return errors;
+}
+
+const CHROMIUM = '/usr/bin/chromium';
+
+/** Without Chromium (Debian package `chromium`; .ci/run installs it) the browser tests skip, except in CI. */
+function missingChromium(t: TestContext): boolean {
+  if (existsSync(CHROMIUM)) return false;
+  skipOutsideCi(t, `${CHROMIUM} is not installed (apt-get install chromium)`);
+  return true;
 }
 
 describe('built-in dashboard in Chromium', { timeout: 60_000 }, () => {
@@ -56,7 +66,7 @@ describe('built-in dashboard in Chromium', { timeout: 60_000 }, () => {
 
   before(async () => {
     instance = await startEmbeddedInstance({ dataDir: ':memory:' });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    if (existsSync(CHROMIUM)) browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   });
   after(async () => {
     if (traffic !== undefined) clearInterval(traffic);
@@ -64,7 +74,8 @@ describe('built-in dashboard in Chromium', { timeout: 60_000 }, () => {
     await instance?.stop();
   });
 
-  it('shows live figures, trending, and a user\'s recommendations with reasons and features', async () => {
+  it('shows live figures, trending, and a user\'s recommendations with reasons and features', async (t) => {
+    if (missingChromium(t)) return;
     const { app, base } = await listen(instance);
     try {
       const items = Array.from({ length: 80 }, (_, i) => ({ content_id: `c${i}`, category: CATEGORIES[i % 4], title: `Item ${i}` }));
@@ -125,7 +136,8 @@ describe('built-in dashboard in Chromium', { timeout: 60_000 }, () => {
     }
   });
 
-  it('falls back to /metrics and /v1/trending when /v1/stats is not there', async () => {
+  it('falls back to /metrics and /v1/trending when /v1/stats is not there', async (t) => {
+    if (missingChromium(t)) return;
     const { app, base } = await listen(instance);
     try {
       const page = await browser.newPage({ viewport: { width: 1360, height: 1000 } });
