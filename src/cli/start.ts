@@ -7,6 +7,7 @@ import { DEFAULT_PROCESSING, type ProcessingConfig } from '../pipeline/personali
 import { buildApp } from '../serving/app.ts';
 import { parseApiKeys } from '../serving/auth.ts';
 import { IntakeGate } from '../serving/intake-gate.ts';
+import { describeError } from '../ops/warnings.ts';
 import { nextSignal, shutdown } from './shutdown.ts';
 
 export async function start(argv: readonly string[]): Promise<number> {
@@ -76,6 +77,7 @@ function startInstance(config: EddyConfig): Promise<Instance> {
     redisPrefix: config.redisPrefix,
     memberId: config.memberId,
     kafka: config.kafka,
+    warn: (message, error) => console.error(`eddy: ${message}: ${describeError(error)}`),
     maxLag: config.maxLag,
     processing: processingOf(config),
   });

@@ -16,6 +16,7 @@ import { RedisDedupIndex } from '../log/kafka/redis-dedup-index.ts';
 import type { PartitionLag } from '../log/types.ts';
 import { LastKnown } from '../ops/last-known.ts';
 import { Metrics } from '../ops/metrics.ts';
+import { throttled, type Warn } from '../ops/warnings.ts';
 import { DEFAULT_RECOMMENDER, Recommender, type RecommenderConfig } from '../serving/recommender.ts';
 import { StreamTask } from '../stream/task.ts';
 import { admission } from './admission.ts';
@@ -30,7 +31,7 @@ import { PROCESSOR_GROUP, topicNames, topicSpecs } from './topics.ts';
 export type Role = 'all' | 'ingest' | 'process' | 'serve';
 
 /** Settings of the Kafka log this instance opens (producer, consumer, security); see KafkaLogOptions. */
-export type KafkaClientSettings = Omit<KafkaLogOptions, 'brokers' | 'replicationFactor' | 'minInsyncReplicas' | 'dedup'>;
+export type KafkaClientSettings = Omit<KafkaLogOptions, 'brokers' | 'replicationFactor' | 'minInsyncReplicas' | 'dedup' | 'warn'>;
 
 export interface KafkaInstanceOptions {
   /** Bootstrap brokers, `host:port` strings or one comma-separated string. */
@@ -74,6 +75,11 @@ export interface KafkaInstanceOptions {
   /** How often the group's lag is refreshed for backpressure and /readyz, ms. Default 1000. */
   readonly lagRefreshMs?: number;
   readonly metrics?: Metrics;
+  /**
+   * Told of trouble: what the Kafka consumer rides out (failed heartbeats, fetches, restores), each
+   * retried batch, and the error that stops processing. `eddy start` writes them to stderr.
+   */
+  readonly warn?: Warn;
 }
 
 /** An instance of the Kafka deployment. `ingest` is there for roles all/ingest, `processor` for all/process. */
@@ -101,6 +107,7 @@ export async function startKafkaInstance(options: KafkaInstanceOptions): Promise
     // fetch may not notice before its max wait: keep that short, it bounds each hop's latency.
     fetchMaxWaitMs: 100,
     ...options.kafka,
+    warn: options.warn,
     brokers: options.brokers,
     replicationFactor: options.replicationFactor,
     minInsyncReplicas: options.minInsyncReplicas,
@@ -156,6 +163,7 @@ export async function startKafkaInstance(options: KafkaInstanceOptions): Promise
       await catalog.start();
       closers.push(() => catalog.stop());
       const observeCommit = commitObserver(metrics, topics);
+      const retryWarn = throttled(options.warn);
       const task: StreamTask = new StreamTask({
         log,
         group,
@@ -174,8 +182,14 @@ export async function startKafkaInstance(options: KafkaInstanceOptions): Promise
         beforeBatch: async (records) => {
           if (records.some((r) => r.topic === topics.interactions)) await catalog.caughtUp(1000).catch(() => undefined);
         },
-        onRetry: () => metrics.processingRetries.inc(),
-        onError: (error) => (failure = error),
+        onRetry: (error) => {
+          metrics.processingRetries.inc();
+          retryWarn?.('processing: batch dropped, its records will be processed again', error);
+        },
+        onError: (error) => {
+          failure = error;
+          options.warn?.('processing has stopped (this instance is not ready until restarted)', error);
+        },
       });
       await task.start();
       closers.push(() => task.stop());

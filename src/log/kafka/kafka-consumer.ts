@@ -16,6 +16,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Base, Consumer as ClientConsumer, Producer, type Message, type MessageToProduce } from '@platformatic/kafka';
+import { throttled, type Warn } from '../../ops/warnings.ts';
 import type { CommitBatch, Consumer, LogRecord, PartitionLag, SubscribeOptions, TopicPartition } from '../types.ts';
 import { messageBytes, toMessage } from './append-queue.ts';
 import { coPartitionedAssigner } from './co-partitioned-assigner.ts';
@@ -70,6 +71,8 @@ export class KafkaMember implements Consumer {
   clientReplacements = 0;
   /** Last error reported by the client in the background (heartbeats, rejoins). */
   lastError: unknown;
+  /** KafkaLogOptions.warn, each kind of trouble at most once per 10 s. */
+  private readonly warn: Warn | undefined;
 
   constructor(
     private readonly log: KafkaLog,
@@ -78,6 +81,7 @@ export class KafkaMember implements Consumer {
   ) {
     this.group = options.group;
     this.transactionalId = `${options.group}-${options.memberId ?? randomUUID()}`;
+    this.warn = throttled(log.options.warn);
     this.client = this.newClient();
     this.producer = this.newProducer();
   }
@@ -100,12 +104,12 @@ export class KafkaMember implements Consumer {
     // Events of a client already replaced are ignored.
     client.on('error', (e: unknown) => {
       if (client !== this.client) return;
-      this.lastError = e;
+      this.trouble('client error (a failed rejoin?)', e);
       this.coordinatorTrouble(e); // a failed rejoin
     });
     client.on('consumer:heartbeat:error', (p: { error?: unknown }) => {
       if (client !== this.client) return;
-      this.lastError = p.error;
+      this.trouble('heartbeat failed', p.error);
       this.coordinatorTrouble(p.error);
     });
     client.on('consumer:heartbeat:end', () => {
@@ -159,20 +163,31 @@ export class KafkaMember implements Consumer {
             return;
           } catch (error) {
             if (this.closed || Date.now() > deadline) throw error;
-            this.lastError = error;
+            this.trouble('rejoin with new clients failed; retrying', error);
             this.client.clearMetadata();
             await sleep(Math.min(500 * attempt, 3000));
           }
         }
       })
-      .catch((error: unknown) => {
-        this.fatal ??= error;
-      })
+      .catch((error: unknown) => this.fail(error))
       .finally(() => {
         this.replacing = false;
         this.assigning--;
         this.signal.wake();
       });
+  }
+
+  /** Remembers a background error and tells it (once per kind per 10 s). */
+  private trouble(message: string, error: unknown): void {
+    this.lastError = error;
+    if (!this.closed) this.warn?.(`group ${this.group}: ${message}`, error);
+  }
+
+  /** From here on, poll and commit throw this error: the member has stopped. */
+  private fail(error: unknown): void {
+    if (this.fatal !== undefined) return;
+    this.fatal = error;
+    if (!this.closed) this.log.options.warn?.(`group ${this.group}: member stopped`, error);
   }
 
   private newProducer(): Producer {
@@ -183,7 +198,7 @@ export class KafkaMember implements Consumer {
       transactionalId: this.transactionalId,
       compression: o.compression,
     });
-    producer.on('error', (e: unknown) => (this.lastError = e));
+    producer.on('error', (e: unknown) => this.trouble('transactional producer error', e));
     return producer;
   }
 
@@ -215,7 +230,7 @@ export class KafkaMember implements Consumer {
         return await this.initTransactions();
       } catch (error) {
         if (this.closed || !isTransient(error) || Date.now() > deadline) throw error;
-        this.lastError = error;
+        this.trouble('InitProducerId failed; retrying', error);
         await sleep(Math.min(250 * attempt, 2000));
       }
     }
@@ -272,9 +287,7 @@ export class KafkaMember implements Consumer {
         this.generation = generation;
         await this.assign(tps);
       })
-      .catch((error: unknown) => {
-        this.fatal ??= error;
-      })
+      .catch((error: unknown) => this.fail(error))
       .finally(() => {
         this.assigning--;
         this.signal.wake();
@@ -296,7 +309,7 @@ export class KafkaMember implements Consumer {
         return;
       } catch (error) {
         if (this.closed || !isTransient(error) || Date.now() > deadline) throw error;
-        this.lastError = error;
+        this.trouble('rewind or restore of an assignment failed; retrying', error);
         this.assigned = [];
         this.client.clearMetadata();
         await sleep(Math.min(250 * attempt, 2000));
@@ -333,7 +346,7 @@ export class KafkaMember implements Consumer {
         failures = 0;
       } catch (error) {
         if (this.closed) break;
-        this.lastError = error;
+        this.trouble('fetch failed; retrying', error);
         failures++;
         this.client.clearMetadata();
         if (hasId(error, 'OFFSET_OUT_OF_RANGE') && epoch === this.epoch) await this.clampPositions().catch(() => undefined);
@@ -465,13 +478,11 @@ export class KafkaMember implements Consumer {
       this.deliveredEpoch = undefined;
       // Repeated failures (e.g. TxnOffsetCommit to a group coordinator that died): new clients.
       const replace = !isFenced(error) && !this.closed && !this.replacing && isTransient(error) && ++this.coordinatorFailures >= COORDINATOR_FAILURES;
-      if (isFenced(error)) this.fatal = error;
+      if (isFenced(error)) this.fail(error);
       else if (replace) this.rejoinWithNewClients();
       else if (!this.closed && !this.replacing) {
         // Before the rewind below, which the next commit waits for.
-        this.rebalancing = this.rebalancing.then(() => this.renewProducer()).catch((e: unknown) => {
-          this.fatal ??= e;
-        });
+        this.rebalancing = this.rebalancing.then(() => this.renewProducer()).catch((e: unknown) => this.fail(e));
       }
       if (!this.closed && !this.replacing) this.reassign([...this.assigned], this.generation);
       if (hasId(error, 'ILLEGAL_GENERATION') || hasId(error, 'UNKNOWN_MEMBER_ID') || hasId(error, 'REBALANCE_IN_PROGRESS') || hasId(error, 'FENCED_INSTANCE_ID')) {

@@ -3,6 +3,7 @@
  * so some Java producer settings have no direct equivalent; each field says what it becomes).
  */
 import type { ConnectionOptions } from '@platformatic/kafka';
+import type { Warn } from '../../ops/warnings.ts';
 
 /**
  * Producer-side de-duplication of `AppendRecord.dedupKey` (event_id). Kafka itself only
@@ -87,6 +88,12 @@ export interface KafkaLogOptions {
   readonly maxBufferedRecords?: number;
   /** Partitions of changelog topics when no subscribed topic tells (normally: the most partitions of the subscribed topics). */
   readonly changelogPartitions?: number;
+  /**
+   * Told of trouble a consumer rides out in the background (a heartbeat or rejoin that failed, a
+   * restore or fetch being retried): what an operator reads when a member stops making progress.
+   * The same message is told at most once per 10 s. Default: nobody.
+   */
+  readonly warn?: Warn;
 }
 
 export interface ResolvedKafkaLogOptions {
@@ -112,6 +119,7 @@ export interface ResolvedKafkaLogOptions {
   readonly fetchMaxBytes: number;
   readonly maxBufferedRecords: number;
   readonly changelogPartitions: number | undefined;
+  readonly warn: Warn | undefined;
 }
 
 const ACKS = { all: -1, leader: 1, none: 0 } as const;
@@ -148,6 +156,7 @@ export function resolveOptions(options: KafkaLogOptions): ResolvedKafkaLogOption
     fetchMaxBytes: options.fetchMaxBytes ?? 8 << 20,
     maxBufferedRecords: options.maxBufferedRecords ?? 20_000,
     changelogPartitions: options.changelogPartitions,
+    warn: options.warn,
   };
 }
 
