@@ -8,11 +8,11 @@
 import { HISTORICAL_EVENT_TIME } from '../events/event-time.ts';
 import { InProcessFeatureStore } from '../features/in-process-store.ts';
 import { openEmbeddedLog, type EmbeddedLog } from '../log/embedded/embedded-log.ts';
-import type { Consumer, LogRecord, StateWrite } from '../log/types.ts';
+import type { Consumer, LogRecord } from '../log/types.ts';
 import { DEFAULT_PROCESSING, PersonalizationProcessor, type ProcessingConfig } from '../pipeline/personalization-processor.ts';
 import { topicNames, topicSpecs, type TopicNames } from '../pipeline/topics.ts';
 import { DEFAULT_RECOMMENDER, Recommender, type RecommenderConfig } from '../serving/recommender.ts';
-import type { ProcessorContext } from '../stream/task.ts';
+import { TopologyDriver } from '../stream/driver.ts';
 import type { Recommender as ReplayRecommender } from './prequential.ts';
 import type { ReplayEvent, ReplayItem } from './readers.ts';
 
@@ -38,7 +38,7 @@ export class PipelineRecommender implements ReplayRecommender {
   readonly topics: TopicNames = topicNames();
   /** Events learned, including those restored from a data dir (the replay position). */
   position = 0;
-  private readonly context: ProcessorContext = { forward: () => {} };
+  private readonly driver: TopologyDriver;
   private readonly commitEvery: number;
   private log: EmbeddedLog | undefined;
   private consumer: Consumer | undefined;
@@ -50,6 +50,7 @@ export class PipelineRecommender implements ReplayRecommender {
     const processing = { ...(options.processing ?? DEFAULT_PROCESSING), eventTime: HISTORICAL_EVENT_TIME, idleTimeoutMs: 0 };
     // Catalogue entries get stream time as their `addedAt`: a replay has no wall clock of its own.
     this.processor = new PersonalizationProcessor({ topics: this.topics, partitions: PARTITIONS, local: true, config: processing, now: () => this.processor.stats.streamTime });
+    this.driver = new TopologyDriver(this.processor);
     this.recommender = new Recommender(new InProcessFeatureStore(this.processor), options.recommender ?? DEFAULT_RECOMMENDER, processing.user, this.processor);
     this.commitEvery = options.commitEvery ?? 20_000;
   }
@@ -64,7 +65,7 @@ export class PipelineRecommender implements ReplayRecommender {
   private async attach(dataDir: string): Promise<void> {
     this.log = openEmbeddedLog({ dataDir, durability: 'normal' });
     await this.log.ensureTopics(topicSpecs(this.topics, PARTITIONS));
-    const { processor } = this;
+    const { processor, driver } = this;
     this.consumer = await this.log.subscribe({
       group: GROUP,
       topics: [this.topics.interactions],
@@ -73,9 +74,9 @@ export class PipelineRecommender implements ReplayRecommender {
         onAssigned: async (tps, consumer) => {
           const partitions = [...new Set(tps.map((tp) => tp.partition))];
           for (const store of processor.stores) {
-            for (const part of partitions) await consumer.restore(store.name, [part], (key, value) => store.restoreEntry(key, part, value));
+            for (const part of partitions) await consumer.restore(store.name, [part], (key, value) => driver.restoreEntry(store.name, key, part, value));
           }
-          processor.onAssigned(tps);
+          driver.assigned(tps);
         },
       },
     });
@@ -91,7 +92,7 @@ export class PipelineRecommender implements ReplayRecommender {
       const value = { content_id: id, ...(item.category !== undefined && { category: item.category }), ...(item.tags !== undefined && { tags: item.tags }) };
       records.push(this.record(this.topics.catalog, id, value, offset++, 0));
     }
-    this.processor.process(records, this.context);
+    this.driver.process(records);
     this.commitOrDiscard();
   }
 
@@ -106,7 +107,7 @@ export class PipelineRecommender implements ReplayRecommender {
 
   learn(event: ReplayEvent): void {
     const value = { user_id: event.userId, session_id: event.userId, timestamp: event.ts, event_type: event.type, content_id: event.itemId };
-    this.processor.process([this.record(this.topics.interactions, event.userId, value, this.position, event.ts)], this.context);
+    this.driver.process([this.record(this.topics.interactions, event.userId, value, this.position, event.ts)]);
     this.position++;
     if (++this.sinceCommit >= this.commitEvery) this.commitOrDiscard();
   }
@@ -118,16 +119,13 @@ export class PipelineRecommender implements ReplayRecommender {
   private commitOrDiscard(): void {
     this.sinceCommit = 0;
     if (this.log !== undefined) return this.commit();
-    for (const store of this.processor.stores) store.clearDirty();
+    this.driver.discard();
   }
 
   /** Commits state and position now (with a data dir). */
   commit(): void {
     if (this.log === undefined) return;
-    // a replay's batch is everything since the last commit: punctuate once for it, as the task does
-    this.processor.punctuate();
-    const state: StateWrite[] = [];
-    for (const store of this.processor.stores) for (const w of store.drainWrites().writes) state.push(w);
+    const { state } = this.driver.drain();
     this.log.commitBatch(GROUP, { offsets: [{ topic: this.topics.interactions, partition: 0, offset: this.position }], outputs: [], state });
     this.sinceCommit = 0;
   }

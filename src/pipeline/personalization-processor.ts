@@ -40,7 +40,10 @@ import type { LogRecord, TopicPartition } from '../log/types.ts';
 import { DEFAULT_MODELS, InstanceModels, type ModelsConfig, type ServedList } from '../models/instance-models.ts';
 import { halfLifeToLambda } from '../stream/decay.ts';
 import { KeyValueStore, type Codec } from '../stream/state-store.ts';
-import type { Processor, ProcessorContext } from '../stream/task.ts';
+import type { Processor, ProcessorContext } from '../stream/topology.ts';
+
+/** The part of a context the processing steps use: a direct caller (a catalogue reader) passes only this. */
+type Emitter = Pick<ProcessorContext, 'forward'>;
 import { Watermark } from '../stream/watermark.ts';
 import type { TopicNames } from './topics.ts';
 
@@ -186,7 +189,7 @@ export class PersonalizationProcessor implements Processor {
     }
   }
 
-  process(records: readonly LogRecord[], context: ProcessorContext): void {
+  process(records: readonly LogRecord[], context: Emitter): void {
     const { topics } = this.options;
     // The catalogue is a table the events are joined with: apply its changes in a batch first, so
     // that an item stored before its first events is known when they are enriched.
@@ -206,7 +209,7 @@ export class PersonalizationProcessor implements Processor {
     this.watermark.advanceTo(ts);
   }
 
-  private deadLetter(record: LogRecord, errors: readonly string[], context: ProcessorContext): void {
+  private deadLetter(record: LogRecord, errors: readonly string[], context: Emitter): void {
     this.stats.deadLettered++;
     context.forward({
       topic: this.options.topics.deadLetter,
@@ -217,14 +220,14 @@ export class PersonalizationProcessor implements Processor {
   }
 
   /** Decodes a record's JSON within the input limits; a record that breaks them is dead-lettered. */
-  private parse(record: LogRecord, context: ProcessorContext): unknown {
+  private parse(record: LogRecord, context: Emitter): unknown {
     const value = decodeJsonInput(record.value);
     if (!(value instanceof RejectedInput)) return value;
     this.deadLetter(record, value.errors, context);
     return undefined;
   }
 
-  private processInteraction(record: LogRecord, context: ProcessorContext): void {
+  private processInteraction(record: LogRecord, context: Emitter): void {
     const raw = this.parse(record, context);
     if (raw === undefined) return;
     const checked = validateEvent(raw, this.eventClock);
@@ -233,7 +236,7 @@ export class PersonalizationProcessor implements Processor {
   }
 
   /** Applies one valid event: the user side, then the item updates it causes. */
-  applyInteraction(event: InteractionEvent, partition: number, context: ProcessorContext): void {
+  applyInteraction(event: InteractionEvent, partition: number, context: Emitter): void {
     let user = this.users.get(event.user_id);
     if (event.event_id !== undefined && user?.ids.includes(event.event_id)) {
       this.stats.duplicates++;
@@ -265,7 +268,7 @@ export class PersonalizationProcessor implements Processor {
    * row gets the new one (forward), the new item's row the earlier one (backward, weaker). New pairs
    * weigh more as the instance's event clock advances, which ages old counts without touching them.
    */
-  private emitItemUpdates(e: Interaction, user: UserState, context: ProcessorContext): void {
+  private emitItemUpdates(e: Interaction, user: UserState, context: Emitter): void {
     const item = e.contentId!;
     const { covisHistory, covisPairDecay, covisBackward } = this.config;
     this.route({ k: 'count', item, type: e.type, ts: e.ts, ...(e.category !== undefined && { cat: e.category }) }, context);
@@ -302,17 +305,27 @@ export class PersonalizationProcessor implements Processor {
     this.models.recordImpressions(list);
   }
 
+  /** Schedules the idleness check on the wall clock (see `ProcessingConfig.idleTimeoutMs`). */
+  init(context: ProcessorContext): void {
+    const { idleTimeoutMs } = this.config;
+    if (idleTimeoutMs > 0) context.schedule(Math.max(20, Math.min(1000, idleTimeoutMs / 4)), 'wall-clock', () => this.followWallClockWhenIdle());
+  }
+
   /**
-   * Puts the models' changed records into the models store after each batch, so the commit that
-   * follows carries them (a record changed again before the commit is written once).
+   * Before each commit: each partition's stream time into the clock store, and the models' changed
+   * records into the models store (a record changed many times since the last commit is written once).
    */
-  punctuate(): void {
-    this.followWallClockWhenIdle();
+  flush(): void {
     for (const [partition, ts] of this.partitionTime) {
       if (ts > (this.clock.get(`p${partition}`) ?? Number.NEGATIVE_INFINITY)) this.clock.put(`p${partition}`, partition, ts);
     }
     this.partitionTime.clear();
     this.models.writeChanges((key, value) => this.modelStore.put(key, this.anchor, value), this.stats.streamTime);
+  }
+
+  /** Stream time: the highest accepted event time (or the idle wall clock), never a log timestamp. */
+  streamTime(): number {
+    return this.stats.streamTime;
   }
 
   /** Idleness: no interaction for `idleTimeoutMs`, so stream time follows the wall clock (see config). */
@@ -338,7 +351,7 @@ export class PersonalizationProcessor implements Processor {
     return p;
   }
 
-  private route(update: ItemUpdate, context: ProcessorContext): void {
+  private route(update: ItemUpdate, context: Emitter): void {
     const partition = this.itemPartition(update.item);
     if (this.options.local) return this.applyItemUpdate(update, partition, context);
     context.forward({
@@ -349,7 +362,7 @@ export class PersonalizationProcessor implements Processor {
     });
   }
 
-  private processItemRecord(record: LogRecord, context: ProcessorContext): void {
+  private processItemRecord(record: LogRecord, context: Emitter): void {
     const raw = this.parse(record, context);
     if (raw === undefined) return;
     if (record.headers['eddy-kind'] === 'item-update') {
@@ -369,7 +382,7 @@ export class PersonalizationProcessor implements Processor {
   }
 
   /** Applies one item update to the item's state. */
-  applyItemUpdate(update: ItemUpdate, partition: number, context: ProcessorContext): void {
+  applyItemUpdate(update: ItemUpdate, partition: number, context: Emitter): void {
     if (update.k === 'pair') {
       const row = this.covis.get(update.item) ?? new Map<string, number>();
       addCovisitation(row, update.other, update.w, this.config.covisRowCap);
@@ -387,7 +400,7 @@ export class PersonalizationProcessor implements Processor {
   }
 
   /** Applies one content_catalog record (the task's own, or a global reader's). */
-  applyCatalog(record: LogRecord, context: ProcessorContext): void {
+  applyCatalog(record: LogRecord, context: Emitter): void {
     const raw = this.parse(record, context);
     if (raw === undefined) return;
     const checked = validateItem(raw);

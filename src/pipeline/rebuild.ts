@@ -9,7 +9,7 @@
  */
 import type { EmbeddedLog } from '../log/embedded/embedded-log.ts';
 import type { LogRecord, PartitionOffset, StateWrite } from '../log/types.ts';
-import type { ProcessorContext } from '../stream/task.ts';
+import { TopologyDriver } from '../stream/driver.ts';
 import { DEFAULT_PROCESSING, PersonalizationProcessor, type ProcessingConfig } from './personalization-processor.ts';
 import { PROCESSOR_GROUP, type TopicNames } from './topics.ts';
 
@@ -36,8 +36,7 @@ export async function rebuildState(options: RebuildOptions): Promise<RebuildResu
   const chunk = options.chunk ?? 10_000;
   const partitions = log.partitionsOf(topics.interactions);
   const processor = new PersonalizationProcessor({ topics, partitions, local: true, config: { ...(options.config ?? DEFAULT_PROCESSING), idleTimeoutMs: 0 } });
-  // Outputs (dead letters, late events) were written when the records were first processed.
-  const context: ProcessorContext = { forward: () => {} };
+  const driver = new TopologyDriver(processor);
   const consumed = [topics.catalog, topics.interactions, topics.contentClicks];
   const offsets: PartitionOffset[] = [];
   const read = (topic: string): LogRecord[] => {
@@ -56,23 +55,24 @@ export async function rebuildState(options: RebuildOptions): Promise<RebuildResu
   };
   let records = 0;
   const catalogue = read(topics.catalog);
-  processor.process(catalogue, context);
+  driver.process(catalogue);
   records += catalogue.length;
   // Interactions and other producers' item events together, in event-time order (stable: ties keep partition order).
   const events = read(topics.interactions).concat(read(topics.contentClicks));
   events.sort((a, b) => a.timestamp - b.timestamp);
   for (let i = 0; i < events.length; i += chunk) {
-    processor.process(events.slice(i, i + chunk), context);
+    driver.process(events.slice(i, i + chunk));
     options.progress?.(`retrain: ${Math.min(events.length, i + chunk)}/${events.length} records`);
   }
   records += events.length;
-  processor.punctuate();
+  // Outputs (dead letters, late events) were written when the records were first processed.
+  const drained = driver.drain();
 
   // The new state replaces the old: every key the old state had and the new one lacks is deleted.
   const state: StateWrite[] = [];
   let removed = 0;
   for (const store of processor.stores) {
-    const fresh = store.drainWrites().writes;
+    const fresh = drained.state.filter((w) => w.store === store.name);
     const kept = new Set(fresh.map((w) => `${w.partition}\0${w.key}`));
     for (const w of fresh) state.push(w);
     for (let p = 0; p < partitions; p++) {

@@ -3,26 +3,11 @@
  * outputs, and commits all of it with the consumed offsets in one transaction. It restores state
  * when partitions are assigned and forgets it when they are revoked.
  */
-import type { AppendRecord, Consumer, Log, LogRecord, PartitionLag, PartitionOffset, StateWrite, TopicPartition } from '../log/types.ts';
-import type { KeyValueStore } from './state-store.ts';
+import type { Consumer, Log, LogRecord, PartitionLag, PartitionOffset, StateWrite, TopicPartition } from '../log/types.ts';
+import { TopologyDriver } from './driver.ts';
+import type { Processor } from './topology.ts';
 
-/** What a processor may do besides changing its stores. */
-export interface ProcessorContext {
-  /** Sends a record to a topic; it is written in the same commit as the batch. */
-  forward(record: AppendRecord): void;
-}
-
-/** The processing logic of a task. Only `process` is required. */
-export interface Processor {
-  /** Stores this processor writes; the task restores, commits and drops them. */
-  readonly stores: readonly KeyValueStore<unknown>[];
-  /** Processes one batch of records (in offset order per partition). */
-  process(records: readonly LogRecord[], context: ProcessorContext): void;
-  /** Called once per loop turn after `process`, e.g. to refresh aggregates on stream time. */
-  punctuate?(context: ProcessorContext): void;
-  /** Called after partitions were assigned and their state restored. */
-  onAssigned?(partitions: readonly TopicPartition[]): void;
-}
+export type { Processor, ProcessorContext } from './topology.ts';
 
 /** Told after every successful commit. */
 export interface CommitInfo {
@@ -91,8 +76,8 @@ export class StreamTask {
   private readonly commitIntervalMs: number;
   /** Processed but not yet committed. */
   private pending: LogRecord[] = [];
-  private pendingOutputs: AppendRecord[] = [];
   private lastCommit = 0;
+  private readonly driver: TopologyDriver;
   /** Records processed since start (for metrics and tests). */
   processed = 0;
 
@@ -100,6 +85,7 @@ export class StreamTask {
     this.maxBatch = options.maxBatch ?? 5000;
     this.pollWaitMs = options.pollWaitMs ?? 200;
     this.commitIntervalMs = options.commitIntervalMs ?? 2000;
+    this.driver = new TopologyDriver(options.processor);
   }
 
   /** Joins the group, restores state and starts the loop. */
@@ -117,18 +103,15 @@ export class StreamTask {
           for (const store of processor.stores) {
             for (const p of partitions) {
               await consumer.restore(store.name, [p], (key, value) => {
-                store.restoreEntry(key, p, value);
+                this.driver.restoreEntry(store.name, key, p, value);
                 if (keep) writes.push({ store: store.name, partition: p, key, value });
               });
             }
           }
-          processor.onAssigned?.(tps);
+          this.driver.assigned(tps);
           if (keep) this.options.onRestored!({ partitions: tps, writes, committed: await consumer.lag() });
         },
-        onRevoked: (tps) => {
-          const partitions = new Set(tps.map((tp) => tp.partition));
-          for (const store of processor.stores) store.dropPartitions(partitions);
-        },
+        onRevoked: (tps) => this.driver.revoked(tps),
       },
     });
     this.running = true;
@@ -147,8 +130,7 @@ export class StreamTask {
         // The consumer has rewound and restored (see isRetriable): what was processed since the
         // last commit is gone from state and will be delivered again, so it must go from here too.
         this.pending = [];
-        this.pendingOutputs = [];
-        for (const store of this.options.processor.stores) store.clearDirty();
+        this.driver.discard();
         if (this.running && isRetriable(error)) this.options.onRetry?.(error);
         else {
           this.running = false;
@@ -162,34 +144,21 @@ export class StreamTask {
   }
 
   private async processBatch(records: LogRecord[]): Promise<void> {
-    const outputs = this.pendingOutputs;
-    const context: ProcessorContext = { forward: (r) => outputs.push(r) };
-    const { processor } = this.options;
     if (records.length > 0 && this.options.beforeBatch !== undefined) await this.options.beforeBatch(records);
-    if (records.length > 0) processor.process(records, context);
-    processor.punctuate?.(context);
+    if (records.length > 0) this.driver.process(records);
+    else this.driver.tick();
     for (const r of records) this.pending.push(r);
-    const due = records.length === 0 || performance.now() - this.lastCommit >= this.commitIntervalMs || this.pending.length >= this.maxBatch * 100;
+    const due = records.length === 0 || this.driver.commitRequested || performance.now() - this.lastCommit >= this.commitIntervalMs || this.pending.length >= this.maxBatch * 100;
     if (due) await this.commitPending();
   }
 
   /** Commits everything processed since the last commit: outputs, changed state, offsets. */
   private async commitPending(): Promise<void> {
-    const { processor } = this.options;
-    const state: StateWrite[] = [];
-    const changes = new Map<string, ReadonlyMap<string, unknown>>();
-    for (const store of processor.stores) {
-      const drained = store.drainWrites();
-      if (drained.writes.length === 0) continue;
-      for (const w of drained.writes) state.push(w);
-      changes.set(store.name, drained.changed);
-    }
+    const { state, changes, outputs } = this.driver.drain();
     const records = this.pending;
-    const outputs = this.pendingOutputs;
     this.lastCommit = performance.now();
     if (records.length === 0 && state.length === 0 && outputs.length === 0) return;
     this.pending = [];
-    this.pendingOutputs = [];
     const started = performance.now();
     await this.consumer!.commit({ offsets: nextOffsets(records), outputs, state });
     this.processed += records.length;

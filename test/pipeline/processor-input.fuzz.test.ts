@@ -8,10 +8,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { AppendRecord, LogRecord } from '../../src/log/types.ts';
 import { PersonalizationProcessor } from '../../src/pipeline/personalization-processor.ts';
 import { topicNames } from '../../src/pipeline/topics.ts';
-import type { ProcessorContext } from '../../src/stream/task.ts';
+import { TopologyTestDriver, type TestRecord } from '../../src/stream/test-driver.ts';
 
 const topics = topicNames('fz-');
 const now = Date.now();
@@ -47,25 +46,26 @@ const recordArb = fc.oneof(
 describe('processor input from any producer, fuzzed', () => {
   it('never throws, dead-letters what it cannot take, keeps time, rows and prototypes sane', () => {
     for (const local of [true, false]) {
-      const processor = new PersonalizationProcessor({ topics, partitions: 4, local });
-      processor.onAssigned([0, 1, 2, 3].map((partition) => ({ topic: topics.interactions, partition })));
-      let offset = 0;
+      const driver = new TopologyTestDriver(() => new PersonalizationProcessor({ topics, partitions: 4, local }), {
+        partitions: [0, 1, 2, 3].map((partition) => ({ topic: topics.interactions, partition })),
+        wallClock: now,
+      });
+      const { processor } = driver;
+      let n = 0;
       fc.assert(
         fc.property(fc.array(recordArb, { minLength: 1, maxLength: 20 }), (specs) => {
-          const outputs: AppendRecord[] = [];
-          const context: ProcessorContext = { forward: (r) => outputs.push(r) };
-          const records: LogRecord[] = specs.map((s) => ({
+          const records: TestRecord[] = specs.map((s) => ({
             topic: s.topic,
-            partition: offset % 4,
-            offset: offset++,
+            partition: n++ % 4,
             key: 'k',
             value: s.value,
             timestamp: now,
             headers: s.itemUpdate ? { 'eddy-kind': 'item-update' } : ({} as Record<string, string>),
           }));
           const deadBefore = processor.stats.deadLettered;
-          processor.process(records, context);
-          processor.punctuate();
+          driver.pipe(...records);
+          driver.commit();
+          const outputs = driver.readOutput();
           for (const dead of outputs.filter((o) => o.topic === topics.deadLetter)) assert.match(String(dead.headers?.['eddy-error']), /^\/[^:]*: /);
           assert.ok(processor.stats.deadLettered >= deadBefore);
           assert.ok(processor.stats.streamTime <= Date.now() + 5 * 60_000, 'no record moves stream time past the allowed skew');
