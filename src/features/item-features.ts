@@ -77,7 +77,8 @@ export function logAddExp(a: number, b: number): number {
  * `cap` strongest neighbours, so that the sort is paid once per `cap` new neighbours, not per insert.
  */
 export function addCovisitation(row: CovisRow, neighbour: string, weight: number, cap: number): void {
-  row.set(neighbour, (row.get(neighbour) ?? 0) + weight);
+  // Held as the changelog holds it (float32): a restored row reads, and grows, exactly like the live one.
+  row.set(neighbour, Math.fround((row.get(neighbour) ?? 0) + weight));
   if (row.size > 2 * cap) {
     const kept = [...row].sort((a, b) => b[1] - a[1]).slice(0, cap);
     row.clear();

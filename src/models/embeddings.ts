@@ -6,7 +6,7 @@
 // - 'mf': a learned vector per user (matrix factorisation trained by the same SGNS loss).
 // Items live in one growable Float32Array so scoring and nearest-neighbour search are tight loops.
 
-import { mulberry32, type Rng } from './exploration.ts';
+import { mulberry32, type SeededRng } from './exploration.ts';
 
 /** Options of {@link EmbeddingModel}. */
 export interface EmbeddingOptions {
@@ -55,6 +55,14 @@ const DEFAULTS: Required<EmbeddingOptions> = {
 
 /** Size of the ring of recent item occurrences that popularity negatives are drawn from. */
 const RECENT_RING = 1 << 16;
+/** The ring is committed in chunks of this many entries: a batch rewrites only the chunks it touched. */
+export const RING_CHUNK = 1 << 12;
+
+/** Where the negatives ring stands: the next slot written and how many slots are filled. */
+export interface RingCursor {
+  pos: number;
+  len: number;
+}
 
 function sigmoid(x: number): number {
   return x > 30 ? 1 : x < -30 ? 0 : 1 / (1 + Math.exp(-x));
@@ -81,7 +89,7 @@ export class EmbeddingModel {
   readonly opts: Required<EmbeddingOptions>;
   /** Updates applied so far. */
   version = 0;
-  private readonly rng: Rng;
+  private readonly rng: SeededRng;
   private readonly index = new Map<string, number>();
   private readonly ids: string[] = [];
   /** input (context) vectors: what a user's history is made of. */
@@ -97,6 +105,8 @@ export class EmbeddingModel {
   private readonly gradU: Float32Array;
   /** indices of items whose vectors changed since takeChanged(), when tracking */
   private dirty: Set<number> | null = null;
+  /** ring chunks written since takeRingChanges(), when tracking */
+  private dirtyRing: Set<number> | null = null;
 
   constructor(options: EmbeddingOptions = {}) {
     this.opts = { ...DEFAULTS, ...options };
@@ -105,6 +115,15 @@ export class EmbeddingModel {
     this.output = new Float32Array(1024 * this.opts.dim);
     this.u = new Float32Array(this.opts.dim);
     this.gradU = new Float32Array(this.opts.dim);
+  }
+
+  /** Position of the random stream (new vectors, negative samples): committed with the model, so a restart draws on as before. */
+  get rngState(): number {
+    return this.rng.state;
+  }
+
+  set rngState(state: number) {
+    this.rng.state = state;
   }
 
   /** Number of items with a vector. */
@@ -240,6 +259,7 @@ export class EmbeddingModel {
       if (st.recent.length > this.opts.window * 2) st.recent.splice(0, st.recent.length - this.opts.window);
     }
     this.ring[this.ringPos] = t;
+    this.dirtyRing?.add(Math.floor(this.ringPos / RING_CHUNK));
     this.ringPos = (this.ringPos + 1) % RECENT_RING;
     if (this.ringLen < RECENT_RING) this.ringLen++;
     this.version++;
@@ -251,6 +271,35 @@ export class EmbeddingModel {
    */
   trackChanges(on: boolean): void {
     this.dirty = on ? new Set() : null;
+    this.dirtyRing = on ? new Set() : null;
+  }
+
+  /** Ring chunks written since the last call (needs {@link trackChanges}): chunk number and a copy of its entries. */
+  takeRingChanges(): { chunk: number; entries: Int32Array }[] {
+    if (this.dirtyRing === null) return [];
+    const out = [...this.dirtyRing].map((chunk) => ({ chunk, entries: this.ring.slice(chunk * RING_CHUNK, (chunk + 1) * RING_CHUNK) }));
+    this.dirtyRing.clear();
+    return out;
+  }
+
+  /** Where the negatives ring stands (committed with the ring's chunks). */
+  get ringCursor(): RingCursor {
+    return { pos: this.ringPos, len: this.ringLen };
+  }
+
+  /** Restores the negatives ring: its cursor and the chunks {@link takeRingChanges} gave. */
+  restoreRing(cursor: RingCursor, chunks: Iterable<{ chunk: number; entries: Int32Array }>): void {
+    for (const { chunk, entries } of chunks) {
+      if (chunk < 0 || (chunk + 1) * RING_CHUNK > RECENT_RING || entries.length !== RING_CHUNK) throw new RangeError(`bad ring chunk ${chunk}`);
+      this.ring.set(entries, chunk * RING_CHUNK);
+    }
+    this.ringPos = Math.min(Math.max(0, cursor.pos | 0), RECENT_RING - 1);
+    this.ringLen = Math.min(Math.max(0, cursor.len | 0), RECENT_RING);
+  }
+
+  /** The position of an item in the model's item order (negatives are drawn by it), or -1 when unknown. */
+  positionOf(id: string): number {
+    return this.index.get(id) ?? -1;
   }
 
   /** Ids of the items whose vectors changed since the last call (needs {@link trackChanges}). */

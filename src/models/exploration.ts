@@ -7,15 +7,22 @@
 /** A source of uniform numbers in [0, 1); inject a seeded one for reproducible runs. */
 export type Rng = () => number;
 
+/** An Rng whose position can be saved and set again (models commit it, so a restart draws on as before). */
+export interface SeededRng extends Rng {
+  state: number;
+}
+
 /** Small, fast, seedable PRNG (mulberry32); good enough for sampling, not for cryptography. */
-export function mulberry32(seed: number): Rng {
+export function mulberry32(seed: number): SeededRng {
   let a = seed >>> 0;
-  return () => {
+  const next = (() => {
     a = (a + 0x6d2b79f5) | 0;
     let t = Math.imul(a ^ (a >>> 15), 1 | a);
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  }) as SeededRng;
+  Object.defineProperty(next, 'state', { get: () => a, set: (v: number) => void (a = v | 0) });
+  return next;
 }
 
 /** Standard normal draw (Box-Muller); 1 - u keeps log() away from 0. */

@@ -7,8 +7,8 @@
 // touched (one record each, so a commit does not grow with the catalogue), the ranker, the
 // exploration counters and a version.
 
-import { EmbeddingModel, type EmbeddingOptions } from './embeddings.ts';
-import { Exploration, mulberry32, type ExplorationOptions, type ExplorationSnapshot, type Rng } from './exploration.ts';
+import { EmbeddingModel, RING_CHUNK, type EmbeddingOptions, type RingCursor } from './embeddings.ts';
+import { Exploration, mulberry32, type ExplorationOptions, type ExplorationSnapshot, type SeededRng } from './exploration.ts';
 import type { HashedFeature } from './feature-hashing.ts';
 import type { FtrlOptions, FtrlSnapshot } from './ftrl.ts';
 import { OnlineRanker } from './ranker.ts';
@@ -49,7 +49,10 @@ export interface ServedList {
 
 /** Weights of new co-visitation pairs grow instead of old ones decaying; rows are rescaled past this. */
 const MAX_COVIS_GROWTH = 1e15;
+/** An item's vectors: its position in the model's item order (uint32) then 2 * dim float32s. */
 const EMB_PREFIX = 'emb:';
+/** A chunk of the negatives ring (RING_CHUNK int32 item positions). */
+const RING_PREFIX = 'emb-ring:';
 /** Events between two prunes of exploration's fresh pool. */
 const PRUNE_EVERY = 1000;
 
@@ -57,6 +60,10 @@ interface Meta {
   version: number;
   events: number;
   covisGrowth: number;
+  /** Positions of the random streams (absent in records written before they were kept). */
+  rng?: number;
+  embeddingsRng?: number;
+  ring?: RingCursor;
 }
 
 /** The models of one processing instance; see the file header. */
@@ -65,7 +72,7 @@ export class InstanceModels {
   ranker: OnlineRanker | null;
   exploration: Exploration;
   /** Drives exploration's Thompson draws (seeded: a replay is reproducible). */
-  readonly rng: Rng = mulberry32(7);
+  readonly rng: SeededRng = mulberry32(7);
   /** Interactions learned: the models' version, and the clock of event-count decay. */
   events = 0;
   /** Weight of a new co-visitation pair (grows by 2^(1/half-life) per event). */
@@ -140,8 +147,12 @@ export class InstanceModels {
     if (this.embeddings !== null) {
       for (const id of this.embeddings.takeChanged()) {
         const v = this.embeddings.vectorsOf(id)!;
-        put(EMB_PREFIX + id, Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+        const record = Buffer.allocUnsafe(4 + v.byteLength);
+        record.writeUInt32LE(this.embeddings.positionOf(id), 0);
+        Buffer.from(v.buffer, v.byteOffset, v.byteLength).copy(record, 4);
+        put(EMB_PREFIX + id, record);
       }
+      for (const { chunk, entries } of this.embeddings.takeRingChanges()) put(RING_PREFIX + chunk, Buffer.from(entries.buffer, entries.byteOffset, entries.byteLength));
     }
     if (this.rankerChanged && this.ranker !== null) put('ranker', Buffer.from(JSON.stringify(this.ranker.toJSON())));
     if (this.explorationChanged) {
@@ -150,7 +161,7 @@ export class InstanceModels {
       put('exploration', Buffer.from(JSON.stringify(this.exploration.toJSON())));
     }
     if (this.events !== this.writtenEvents) {
-      const meta: Meta = { version: this.events, events: this.events, covisGrowth: this.covisGrowth };
+      const meta: Meta = { version: this.events, events: this.events, covisGrowth: this.covisGrowth, rng: this.rng.state, ...(this.embeddings !== null && { embeddingsRng: this.embeddings.rngState, ring: this.embeddings.ringCursor }) };
       put('meta', Buffer.from(JSON.stringify(meta)));
       this.writtenEvents = this.events;
     }
@@ -158,13 +169,27 @@ export class InstanceModels {
     this.explorationChanged = false;
   }
 
-  /** Loads the records {@link writeChanges} wrote (restore after a restart). */
+  /**
+   * Loads the records {@link writeChanges} wrote (restore after a restart). Items are interned in
+   * their committed order and the random streams set last (interning draws from them), so a
+   * restored model samples the same negatives as the one that committed.
+   */
   restore(entries: Iterable<[string, Buffer]>): void {
+    const vectors: { id: string; position: number; v: Float32Array }[] = [];
+    const ring: { chunk: number; entries: Int32Array }[] = [];
+    let meta: Meta | null = null;
     for (const [key, value] of entries) {
       if (key.startsWith(EMB_PREFIX)) {
-        const v = new Float32Array(value.byteLength / 4);
-        new Uint8Array(v.buffer).set(value);
-        this.embeddings?.setVectors(key.slice(EMB_PREFIX.length), v);
+        // records written before positions were kept hold the floats alone: they go last
+        const positioned = value.byteLength % 8 === 4;
+        const floats = value.subarray(positioned ? 4 : 0);
+        const v = new Float32Array(floats.byteLength / 4);
+        new Uint8Array(v.buffer).set(floats);
+        vectors.push({ id: key.slice(EMB_PREFIX.length), position: positioned ? value.readUInt32LE(0) : Number.MAX_SAFE_INTEGER, v });
+      } else if (key.startsWith(RING_PREFIX)) {
+        const e = new Int32Array(value.byteLength / 4);
+        new Uint8Array(e.buffer).set(value);
+        ring.push({ chunk: Number(key.slice(RING_PREFIX.length)), entries: e });
       } else if (key === 'ranker' && this.ranker !== null) {
         this.ranker = OnlineRanker.fromJSON(JSON.parse(value.toString('utf8')) as FtrlSnapshot);
       } else if (key === 'exploration') {
@@ -172,13 +197,24 @@ export class InstanceModels {
         // the share and ages come from the configuration, the counters from the snapshot
         this.exploration = Exploration.fromJSON({ ...s, ...this.config.exploration, onlyKnown: true } as ExplorationSnapshot);
       } else if (key === 'meta') {
-        const m = JSON.parse(value.toString('utf8')) as Meta;
-        this.events = m.events;
-        this.writtenEvents = m.events;
-        this.covisGrowth = m.covisGrowth;
+        meta = JSON.parse(value.toString('utf8')) as Meta;
       }
     }
-    this.embeddings?.takeChanged();
+    const embeddings = this.embeddings;
+    if (embeddings !== null) {
+      vectors.sort((a, b) => a.position - b.position);
+      for (const { id, v } of vectors) embeddings.setVectors(id, v);
+      if (meta?.ring !== undefined) embeddings.restoreRing(meta.ring, ring.filter((c) => c.entries.length === RING_CHUNK));
+      embeddings.takeChanged();
+      embeddings.takeRingChanges();
+    }
+    if (meta !== null) {
+      this.events = meta.events;
+      this.writtenEvents = meta.events;
+      this.covisGrowth = meta.covisGrowth;
+      if (typeof meta.rng === 'number') this.rng.state = meta.rng;
+      if (typeof meta.embeddingsRng === 'number' && embeddings !== null) embeddings.rngState = meta.embeddingsRng;
+    }
   }
 
   /** Models version: interactions learned so far. */

@@ -294,7 +294,7 @@ export class PersonalizationProcessor implements Processor {
   private rescaleCovisitation(): void {
     const f = 1 / this.models.covisGrowth;
     for (const [id, row] of this.covis.entries()) {
-      for (const [other, w] of row) row.set(other, w * f);
+      for (const [other, w] of row) row.set(other, Math.fround(w * f));
       this.covis.put(id, this.itemPartition(id), row);
     }
     this.models.covisGrowth = 1;
