@@ -12,7 +12,8 @@ import { StreamTask } from '../stream/task.ts';
 import { admission } from './admission.ts';
 import { commitObserver } from './commit-metrics.ts';
 import { Ingest } from './ingest.ts';
-import { DEFAULT_PROCESSING, PersonalizationProcessor, type ProcessingConfig } from './personalization-processor.ts';
+import { DEFAULT_PROCESSING, type PersonalizationProcessor, type ProcessingConfig } from './personalization-processor.ts';
+import { placeProcessing, type ProcessingThread } from './processing-thread.ts';
 import { PROCESSOR_GROUP, topicNames, topicSpecs, type TopicNames } from './topics.ts';
 
 export interface InstanceOptions {
@@ -29,6 +30,16 @@ export interface InstanceOptions {
   /** Largest batch the processor commits at once. */
   readonly maxBatch?: number;
   readonly metrics?: Metrics;
+  /**
+   * Where the processor runs: `worker` (default) in a worker thread, serving reading a replica
+   * that follows each commit; `main` in the serving thread (see processing-thread.ts).
+   */
+  readonly processingThread?: ProcessingThread;
+  /**
+   * Commit at most this often while records keep coming, ms. With the processor in a worker, reads
+   * follow commits, so this bounds freshness. Default 50 (worker), 2000 (main).
+   */
+  readonly commitIntervalMs?: number;
 }
 
 /**
@@ -72,7 +83,9 @@ export async function startEmbeddedInstance(options: InstanceOptions): Promise<E
   const metrics = options.metrics ?? new Metrics();
   const log: EmbeddedLog = openEmbeddedLog({ dataDir: options.dataDir, durability: options.durability, dedupHorizonMs: options.dedupHorizonMs });
   await log.ensureTopics(topicSpecs(topics, partitions));
-  const processor = new PersonalizationProcessor({ topics, partitions, local: true, config: options.processing ?? DEFAULT_PROCESSING });
+  const thread = options.processingThread ?? 'worker';
+  const placement = await placeProcessing(thread, { topics, partitions, config: options.processing ?? DEFAULT_PROCESSING });
+  const { processor } = placement;
   metrics.processing = processor.stats;
   const consumed = [topics.interactions, topics.contentClicks, topics.catalog];
   // Committed position per partition of the consumed topics, to compute lag without a query.
@@ -84,9 +97,11 @@ export async function startEmbeddedInstance(options: InstanceOptions): Promise<E
     log,
     group: PROCESSOR_GROUP,
     topics: consumed,
-    processor,
+    ...(placement.driver !== undefined ? { driver: placement.driver } : { processor }),
     maxBatch: options.maxBatch ?? 5000,
+    commitIntervalMs: options.commitIntervalMs ?? (thread === 'worker' ? 50 : 2000),
     onCommitted: (info) => {
+      placement.committed(info);
       for (const r of info.records) positions.set(`${r.topic}/${r.partition}`, r.offset + 1);
       observeCommit(info);
     },
@@ -115,7 +130,7 @@ export async function startEmbeddedInstance(options: InstanceOptions): Promise<E
     admit: admission({ lag, maxLag, failure: () => failure, metrics }),
   });
   const featureStore = new InProcessFeatureStore(processor);
-  const recommender = new Recommender(featureStore, options.recommender ?? DEFAULT_RECOMMENDER, (options.processing ?? DEFAULT_PROCESSING).user, processor);
+  const recommender = new Recommender(featureStore, options.recommender ?? DEFAULT_RECOMMENDER, (options.processing ?? DEFAULT_PROCESSING).user, placement.access);
   const maintenance = setInterval(() => log.maintain(), 60_000);
   maintenance.unref();
 
@@ -151,6 +166,7 @@ export async function startEmbeddedInstance(options: InstanceOptions): Promise<E
       ready = false;
       clearInterval(maintenance);
       await task.stop();
+      await placement.close();
       await log.close();
     },
   };

@@ -36,7 +36,7 @@ import {
   type UserState,
 } from '../features/user-features.ts';
 import { partitionFor } from '../log/partitioner.ts';
-import type { LogRecord, TopicPartition } from '../log/types.ts';
+import type { LogRecord, StateWrite, TopicPartition } from '../log/types.ts';
 import { DEFAULT_MODELS, InstanceModels, type ModelsConfig, type ServedList } from '../models/instance-models.ts';
 import { halfLifeToLambda } from '../stream/decay.ts';
 import { KeyValueStore, type Codec } from '../stream/state-store.ts';
@@ -187,6 +187,33 @@ export class PersonalizationProcessor implements Processor {
     for (const [id, item] of this.items.entries()) {
       if (Number.isFinite(item.logPop)) this.popularity.offer(id, this.catalog.get(id)?.category, item.logPop);
     }
+  }
+
+  /**
+   * Follows a processor that runs elsewhere (a worker thread): applies the state writes it
+   * committed, and what derives from them (popularity, stream time, models). This instance then
+   * answers every read as that processor did at its commit; it never processes records itself.
+   */
+  applyCommitted(writes: readonly StateWrite[]): void {
+    const models: [string, Buffer][] = [];
+    const items: string[] = [];
+    for (const w of writes) {
+      const store = this.stores.find((s) => s.name === w.store);
+      if (store === undefined) continue;
+      if (w.value === null) {
+        store.forget(w.key);
+        continue;
+      }
+      store.restoreEntry(w.key, w.partition, w.value);
+      if (store === this.modelStore) models.push([w.key, w.value]);
+      else if (store === this.items || store === this.catalog) items.push(w.key);
+      else if (store === this.clock) this.advanceStreamTime(this.clock.get(w.key)!);
+    }
+    for (const id of items) {
+      const item = this.items.get(id);
+      if (item !== undefined && Number.isFinite(item.logPop)) this.popularity.offer(id, this.catalog.get(id)?.category, item.logPop);
+    }
+    if (models.length > 0) this.models.restore(models);
   }
 
   process(records: readonly LogRecord[], context: Emitter): void {

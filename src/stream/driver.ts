@@ -18,6 +18,29 @@ export interface DrainedChanges {
   readonly outputs: AppendRecord[];
 }
 
+/**
+ * What a stream task needs of whatever runs its processor: this thread's {@link TopologyDriver},
+ * or a worker thread's (remote-driver.ts). Calls may answer at once or asynchronously; the task
+ * awaits each, in order.
+ */
+export interface TaskDriver {
+  /** Names of the processor's stores, which the task restores by name. */
+  readonly storeNames: readonly string[];
+  readonly commitRequested: boolean;
+  /**
+   * The processor runs on another thread: the task may drain, send the next batch, and commit the
+   * drained changes while that batch is processed (a drain covers what was sent before it).
+   */
+  readonly pipelined?: boolean;
+  restoreEntry(store: string, key: string, partition: number, value: Buffer): void;
+  assigned(partitions: readonly TopicPartition[]): void | Promise<void>;
+  revoked(partitions: readonly TopicPartition[]): void | Promise<void>;
+  process(records: readonly LogRecord[]): void | Promise<void>;
+  tick(): void | Promise<void>;
+  drain(): DrainedChanges | Promise<DrainedChanges>;
+  discard(): void | Promise<void>;
+}
+
 interface Punctuation {
   readonly intervalMs: number;
   readonly type: PunctuationType;
@@ -32,7 +55,7 @@ export interface TopologyDriverOptions {
   readonly wallClock?: () => number;
 }
 
-export class TopologyDriver {
+export class TopologyDriver implements TaskDriver {
   readonly context: ProcessorContext;
   private outputs: AppendRecord[] = [];
   private readonly punctuations: Punctuation[] = [];
@@ -64,6 +87,10 @@ export class TopologyDriver {
       },
       commit: () => void (this.commitAsked = true),
     };
+  }
+
+  get storeNames(): readonly string[] {
+    return [...this.storesByName.keys()];
   }
 
   /** Calls the processor's `init` once (also done by the first `process` or `tick`). */

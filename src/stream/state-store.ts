@@ -93,6 +93,12 @@ export class KeyValueStore<V> {
     this.partitionOfKey.set(key, partition);
   }
 
+  /** Forgets one key without recording a change (a replica applying a committed delete). */
+  forget(key: string): void {
+    this.data.delete(key);
+    this.partitionOfKey.delete(key);
+  }
+
   /** Forgets every key of the given partitions (they were revoked: another member owns them now). */
   dropPartitions(partitions: ReadonlySet<number>): void {
     for (const [key, p] of this.partitionOfKey) {

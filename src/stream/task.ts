@@ -4,7 +4,7 @@
  * when partitions are assigned and forgets it when they are revoked.
  */
 import type { Consumer, Log, LogRecord, PartitionLag, PartitionOffset, StateWrite, TopicPartition } from '../log/types.ts';
-import { TopologyDriver } from './driver.ts';
+import { TopologyDriver, type DrainedChanges, type TaskDriver } from './driver.ts';
 import type { Processor } from './topology.ts';
 
 export type { Processor, ProcessorContext } from './topology.ts';
@@ -40,7 +40,10 @@ export interface StreamTaskOptions {
   readonly log: Log;
   readonly group: string;
   readonly topics: readonly string[];
-  readonly processor: Processor;
+  /** The processor, run in this thread; or give `driver`. */
+  readonly processor?: Processor;
+  /** What runs the processor elsewhere (a worker thread: remote-driver.ts); instead of `processor`. */
+  readonly driver?: TaskDriver;
   /** Largest batch per commit. Larger batches amortise the commit; smaller ones cut latency. */
   readonly maxBatch?: number;
   /** How long a poll waits for records before the loop turns anyway. */
@@ -52,6 +55,11 @@ export interface StreamTaskOptions {
    * interactive queries; a crash rolls it back to the last commit and replays from there.
    */
   readonly commitIntervalMs?: number;
+  /**
+   * Under load, commit no more often than spending this share of the time in commits (a commit's
+   * cost is mostly per changed key, so fewer commits coalesce more). Default 0.2.
+   */
+  readonly maxCommitShare?: number;
   readonly memberId?: string;
   readonly onCommitted?: (info: CommitInfo) => void;
   /**
@@ -77,7 +85,9 @@ export class StreamTask {
   /** Processed but not yet committed. */
   private pending: LogRecord[] = [];
   private lastCommit = 0;
-  private readonly driver: TopologyDriver;
+  /** How long the last commit took, ms (see maxCommitShare). */
+  private lastCommitMs = 0;
+  private readonly driver: TaskDriver;
   /** Records processed since start (for metrics and tests). */
   processed = 0;
 
@@ -85,12 +95,12 @@ export class StreamTask {
     this.maxBatch = options.maxBatch ?? 5000;
     this.pollWaitMs = options.pollWaitMs ?? 200;
     this.commitIntervalMs = options.commitIntervalMs ?? 2000;
-    this.driver = new TopologyDriver(options.processor);
+    if (options.driver === undefined && options.processor === undefined) throw new Error('a stream task needs a processor or a driver');
+    this.driver = options.driver ?? new TopologyDriver(options.processor!);
   }
 
   /** Joins the group, restores state and starts the loop. */
   async start(): Promise<void> {
-    const { processor } = this.options;
     this.consumer = await this.options.log.subscribe({
       group: this.options.group,
       topics: this.options.topics,
@@ -100,15 +110,15 @@ export class StreamTask {
           const partitions = [...new Set(tps.map((tp) => tp.partition))];
           const writes: StateWrite[] = [];
           const keep = this.options.onRestored !== undefined;
-          for (const store of processor.stores) {
+          for (const store of this.driver.storeNames) {
             for (const p of partitions) {
-              await consumer.restore(store.name, [p], (key, value) => {
-                this.driver.restoreEntry(store.name, key, p, value);
-                if (keep) writes.push({ store: store.name, partition: p, key, value });
+              await consumer.restore(store, [p], (key, value) => {
+                this.driver.restoreEntry(store, key, p, value);
+                if (keep) writes.push({ store, partition: p, key, value });
               });
             }
           }
-          this.driver.assigned(tps);
+          await this.driver.assigned(tps);
           if (keep) this.options.onRestored!({ partitions: tps, writes, committed: await consumer.lag() });
         },
         onRevoked: (tps) => this.driver.revoked(tps),
@@ -130,7 +140,7 @@ export class StreamTask {
         // The consumer has rewound and restored (see isRetriable): what was processed since the
         // last commit is gone from state and will be delivered again, so it must go from here too.
         this.pending = [];
-        this.driver.discard();
+        await this.driver.discard();
         if (this.running && isRetriable(error)) this.options.onRetry?.(error);
         else {
           this.running = false;
@@ -145,22 +155,41 @@ export class StreamTask {
 
   private async processBatch(records: LogRecord[]): Promise<void> {
     if (records.length > 0 && this.options.beforeBatch !== undefined) await this.options.beforeBatch(records);
-    if (records.length > 0) this.driver.process(records);
-    else this.driver.tick();
+    if (records.length > 0 && this.driver.pipelined === true && this.pending.length > 0 && this.commitDue()) {
+      // The driver works elsewhere: take what is pending, hand it the next batch, and commit while
+      // it processes that batch (its changes go to the next commit).
+      const drained = this.driver.drain();
+      const committing = this.pending;
+      this.pending = [];
+      await this.driver.process(records);
+      for (const r of records) this.pending.push(r);
+      return this.commit(await drained, committing);
+    }
+    if (records.length > 0) await this.driver.process(records);
+    else await this.driver.tick();
     for (const r of records) this.pending.push(r);
-    const due = records.length === 0 || this.driver.commitRequested || performance.now() - this.lastCommit >= this.commitIntervalMs || this.pending.length >= this.maxBatch * 100;
-    if (due) await this.commitPending();
+    if (records.length === 0 || this.commitDue()) await this.commitPending();
+  }
+
+  private commitDue(): boolean {
+    const interval = Math.max(this.commitIntervalMs, this.lastCommitMs / (this.options.maxCommitShare ?? 0.2));
+    return this.driver.commitRequested || performance.now() - this.lastCommit >= interval || this.pending.length >= this.maxBatch * 100;
   }
 
   /** Commits everything processed since the last commit: outputs, changed state, offsets. */
   private async commitPending(): Promise<void> {
-    const { state, changes, outputs } = this.driver.drain();
+    const drained = await this.driver.drain();
     const records = this.pending;
+    this.pending = [];
+    await this.commit(drained, records);
+  }
+
+  private async commit({ state, changes, outputs }: DrainedChanges, records: LogRecord[]): Promise<void> {
     this.lastCommit = performance.now();
     if (records.length === 0 && state.length === 0 && outputs.length === 0) return;
-    this.pending = [];
     const started = performance.now();
     await this.consumer!.commit({ offsets: nextOffsets(records), outputs, state });
+    this.lastCommitMs = performance.now() - started;
     this.processed += records.length;
     this.options.onCommitted?.({ records, changes, writes: state, commitMs: performance.now() - started });
   }

@@ -35,6 +35,8 @@ describe('GET /v1/stats', () => {
     await app.inject({ method: 'POST', url: '/v1/events', payload: [...events, { user_id: 'x' }] });
     await instance.drained();
     await app.inject({ url: '/v1/recommendations?user_id=u1' });
+    // The series needs two samples 200 ms apart (the one taken at start and this request's).
+    await new Promise((resolve) => setTimeout(resolve, 250));
     const r = await app.inject({ url: '/v1/stats' });
     assert.equal(r.statusCode, 200, r.body);
     const s = r.json() as StatsResponse;
