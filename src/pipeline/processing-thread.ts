@@ -9,9 +9,8 @@ import type { ModelAccess } from '../serving/recommender.ts';
 import type { DrainedChanges, TaskDriver } from '../stream/driver.ts';
 import { RemoteTopologyDriver } from '../stream/remote-driver.ts';
 import type { CommitInfo } from '../stream/task.ts';
-import { PersonalizationProcessor, type ProcessingConfig, type ProcessingStats } from './personalization-processor.ts';
+import { PersonalizationProcessor, type ProcessingStats } from './personalization-processor.ts';
 import { PROCESSING_WORKER_MODULE, type ProcessingWorkerOptions } from './processing-worker.ts';
-import type { TopicNames } from './topics.ts';
 
 export type ProcessingThread = 'worker' | 'main';
 
@@ -106,6 +105,3 @@ class ReplicatingDriver implements TaskDriver {
     this.remote.discard();
   }
 }
-
-/** The config a worker needs: the processing tunables (data only). */
-export type { ProcessingConfig };
