@@ -103,6 +103,7 @@ export class RemoteTopologyDriver implements TaskDriver {
     return new RemoteTopologyDriver(worker, options);
   }
 
+  /** As the worker's answers tell it so far: a request made in a batch still in flight shows a little later. */
   get commitRequested(): boolean {
     return this.commitAsked;
   }
@@ -127,11 +128,13 @@ export class RemoteTopologyDriver implements TaskDriver {
    * are unanswered; a failure surfaces at a later call (at the latest the drain), before any commit.
    */
   async process(records: readonly LogRecord[]): Promise<void> {
+    if (this.failure !== undefined) throw this.failure;
     const packed = packRecords(records);
     await this.queue(this.request((id) => ({ t: 'process', id, records: packed }), transferList(packed.values)));
   }
 
   async tick(): Promise<void> {
+    if (this.failure !== undefined) throw this.failure;
     await this.queue(this.request((id) => ({ t: 'tick', id })));
   }
 
