@@ -204,7 +204,9 @@ export class PersonalizationProcessor implements Processor {
         store.forget(w.key);
         continue;
       }
-      store.restoreEntry(w.key, w.partition, w.value);
+      // Users and co-visitation rows are decoded when read; what derived state needs, at once.
+      if (store === this.users || store === this.covis) store.loadEncoded(w.key, w.partition, w.value);
+      else store.restoreEntry(w.key, w.partition, w.value);
       if (store === this.modelStore) models.push([w.key, w.value]);
       else if (store === this.items || store === this.catalog) items.push(w.key);
       else if (store === this.clock) this.advanceStreamTime(this.clock.get(w.key)!);

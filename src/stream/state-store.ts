@@ -24,6 +24,8 @@ export type ChangeListener<V> = (changes: ReadonlyMap<string, V | undefined>) =>
 
 export class KeyValueStore<V> {
   private readonly data = new Map<string, V>();
+  /** Entries loaded encoded and not yet read (a replica decodes a key when it is first read). */
+  private readonly encoded = new Map<string, Buffer>();
   /** key -> partition of the keys changed since the last drain. */
   private readonly dirty = new Map<string, number>();
   private readonly partitionOfKey = new Map<string, number>();
@@ -34,31 +36,49 @@ export class KeyValueStore<V> {
   ) {}
 
   get(key: string): V | undefined {
-    return this.data.get(key);
+    const value = this.data.get(key);
+    if (value !== undefined || this.encoded.size === 0) return value;
+    return this.decodeLoaded(key);
   }
 
   has(key: string): boolean {
-    return this.data.has(key);
+    return this.data.has(key) || this.encoded.has(key);
+  }
+
+  private decodeLoaded(key: string): V | undefined {
+    const bytes = this.encoded.get(key);
+    if (bytes === undefined) return undefined;
+    const value = this.codec.decode(bytes);
+    this.encoded.delete(key);
+    this.data.set(key, value);
+    return value;
+  }
+
+  private decodeAllLoaded(): void {
+    for (const key of [...this.encoded.keys()]) this.decodeLoaded(key);
   }
 
   /** Stores a value (mutating a value in place also needs a `put`, to mark it changed). */
   put(key: string, partition: number, value: V): void {
     this.data.set(key, value);
+    if (this.encoded.size > 0) this.encoded.delete(key);
     this.dirty.set(key, partition);
     this.partitionOfKey.set(key, partition);
   }
 
   delete(key: string, partition: number): void {
-    if (!this.data.delete(key)) return;
+    const had = this.encoded.delete(key);
+    if (!this.data.delete(key) && !had) return;
     this.dirty.set(key, partition);
     this.partitionOfKey.delete(key);
   }
 
   get size(): number {
-    return this.data.size;
+    return this.data.size + this.encoded.size;
   }
 
   entries(): IterableIterator<[string, V]> {
+    this.decodeAllLoaded();
     return this.data.entries();
   }
 
@@ -79,6 +99,7 @@ export class KeyValueStore<V> {
   snapshot(): StateWrite[] {
     const writes: StateWrite[] = [];
     for (const [key, value] of this.data) writes.push({ store: this.name, partition: this.partitionOfKey.get(key) ?? 0, key, value: this.codec.encode(value) });
+    for (const [key, value] of this.encoded) writes.push({ store: this.name, partition: this.partitionOfKey.get(key) ?? 0, key, value });
     return writes;
   }
 
@@ -90,12 +111,25 @@ export class KeyValueStore<V> {
   /** Loads one persisted entry (restore). */
   restoreEntry(key: string, partition: number, bytes: Buffer): void {
     this.data.set(key, this.codec.decode(bytes));
+    this.encoded.delete(key);
+    this.partitionOfKey.set(key, partition);
+  }
+
+  /**
+   * Loads one committed entry to be decoded when first read (a replica following another thread's
+   * commits: most keys a commit changes are not read before they change again). The bytes are
+   * copied, so the message they came in can be freed.
+   */
+  loadEncoded(key: string, partition: number, bytes: Buffer): void {
+    this.data.delete(key);
+    this.encoded.set(key, Buffer.from(bytes));
     this.partitionOfKey.set(key, partition);
   }
 
   /** Forgets one key without recording a change (a replica applying a committed delete). */
   forget(key: string): void {
     this.data.delete(key);
+    this.encoded.delete(key);
     this.partitionOfKey.delete(key);
   }
 
@@ -104,6 +138,7 @@ export class KeyValueStore<V> {
     for (const [key, p] of this.partitionOfKey) {
       if (!partitions.has(p)) continue;
       this.data.delete(key);
+      this.encoded.delete(key);
       this.partitionOfKey.delete(key);
       this.dirty.delete(key);
     }
