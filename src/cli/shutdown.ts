@@ -11,7 +11,7 @@
  * once: nothing acknowledged is lost either way (it is in the log), the restart only has more to do.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Instance } from '../pipeline/instance.ts';
+import type { Instance } from '../deploy/embedded.ts';
 import type { IntakeGate } from '../serving/intake-gate.ts';
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;

@@ -1,8 +1,8 @@
 /** `eddy start`: one instance of any role, until SIGINT/SIGTERM. */
 import { loadConfig, type EddyConfig } from '../config/config.ts';
 import { EddyError } from '../errors.ts';
-import { startEmbeddedInstance, type Instance } from '../pipeline/instance.ts';
-import { startKafkaInstance } from '../pipeline/kafka-instance.ts';
+import { startEmbeddedInstance, type Instance } from '../deploy/embedded.ts';
+import { startKafkaInstance } from '../deploy/kafka.ts';
 import { DEFAULT_PROCESSING, type ProcessingConfig } from '../pipeline/personalization-processor.ts';
 import { buildApp } from '../serving/app.ts';
 import { parseApiKeys } from '../serving/auth.ts';

@@ -2,17 +2,31 @@
  * The in-process feature store: serving reads the processor's own state, with no copy and no
  * network hop. The embedded default.
  */
-import type { PersonalizationProcessor } from '../pipeline/personalization-processor.ts';
 import type { CatalogEntry } from './catalog.ts';
 import type { FeatureStore } from './feature-store.ts';
 import type { CovisRow, ItemState } from './item-features.ts';
-import type { ScoredItem } from './popularity-index.ts';
+import type { PopularityIndex, ScoredItem } from './popularity-index.ts';
 import type { UserState } from './user-features.ts';
+
+interface ReadableStore<V> {
+  get(key: string): V | undefined;
+  entries(): IterableIterator<[string, V]>;
+}
+
+/** What the in-process store reads: the processor's stores, its popularity index and stream time. */
+export interface InProcessState {
+  readonly users: ReadableStore<UserState>;
+  readonly items: ReadableStore<ItemState>;
+  readonly covis: ReadableStore<CovisRow>;
+  readonly catalog: ReadableStore<CatalogEntry>;
+  readonly popularity: Pick<PopularityIndex, 'top' | 'categories'>;
+  readonly stats: { readonly streamTime: number };
+}
 
 export class InProcessFeatureStore implements FeatureStore {
   readonly kind = 'in-process' as const;
 
-  constructor(private readonly processor: PersonalizationProcessor) {}
+  constructor(private readonly processor: InProcessState) {}
 
   async user(userId: string): Promise<UserState | undefined> {
     return this.processor.users.get(userId);

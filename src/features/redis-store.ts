@@ -14,7 +14,8 @@
  * of turning every user cold for the seconds a republish takes. Values the cache never held stay
  * unknown: callers must expect `undefined` for any id, even one another read just listed.
  */
-import { Redis, type ChainableCommander, type RedisOptions } from 'ioredis';
+import { Redis, type ChainableCommander } from 'ioredis';
+import { failFastOptions } from '../ops/redis-options.ts';
 import { jsonCodec, type Codec } from '../stream/state-store.ts';
 import type { CatalogEntry } from './catalog.ts';
 import type { FeatureStore } from './feature-store.ts';
@@ -115,15 +116,6 @@ interface ActiveItemsCommand {
   eddyActiveItems(meta: string, active: string, windowMs: number): Promise<string[] | null>;
 }
 
-/** Options that make a command fail at once while disconnected, and reconnect in the background. */
-export function failFastOptions(commandTimeoutMs = 100): RedisOptions {
-  return {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    commandTimeout: commandTimeoutMs,
-    retryStrategy: (attempt) => Math.min(50 * attempt, 1000),
-  };
-}
 
 export class RedisFeatureStore implements FeatureStore {
   readonly kind = 'redis' as const;

@@ -6,20 +6,12 @@
 import { EddyError } from '../errors.ts';
 import { DEFAULT_EVENT_TIME, type EventTimePolicy } from '../events/event-time.ts';
 import { DEFAULT_INPUT_LIMITS, previewOf, RejectedInput } from '../events/json-input.ts';
+import type { IngestResult, Rejection } from '../events/ingest-result.ts';
 import { validateEvent, validateItem, type EventClock } from '../events/validate.ts';
 import type { AppendRecord, Log } from '../log/types.ts';
 import type { TopicNames } from './topics.ts';
 
-export interface Rejection {
-  readonly index: number;
-  readonly errors: readonly string[];
-}
-
-export interface IngestResult {
-  readonly accepted: number;
-  readonly duplicates: number;
-  readonly rejected: readonly Rejection[];
-}
+export type { IngestResult, Rejection } from '../events/ingest-result.ts';
 
 export interface IngestOptions {
   readonly log: Log;

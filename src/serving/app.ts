@@ -7,9 +7,7 @@ import { readFileSync } from 'node:fs';
 import { EddyError } from '../errors.ts';
 import { RejectedInput } from '../events/json-input.ts';
 import { itemFeatureValues } from '../features/item-features.ts';
-import { USER_FEATURES } from '../features/user-features.ts';
-import type { Instance } from '../pipeline/instance.ts';
-import { DEFAULT_PROCESSING } from '../pipeline/personalization-processor.ts';
+import { DEFAULT_USER_FEATURES, USER_FEATURES } from '../features/user-features.ts';
 import { authorize, type Scope } from './auth.ts';
 import { registerBodyParsers } from './body-parsers.ts';
 import { registerCors } from './cors.ts';
@@ -18,11 +16,12 @@ import { registerRateLimit, type RateLimitOptions } from './rate-limit.ts';
 import { loggerOptions, registerRequestLog, type RequestLogOptions } from './request-log.ts';
 import { checkRequestParams, idParam, intParam } from './request-params.ts';
 import { openApiDocument } from './openapi.ts';
+import type { ServedInstance } from './served-instance.ts';
 import { registerStatsRoute } from './stats-route.ts';
 import { trendingItems, type TrendingWindow } from './trending.ts';
 
 export interface AppOptions {
-  readonly instance: Instance;
+  readonly instance: ServedInstance;
   readonly apiKeys?: ReadonlyMap<string, ReadonlySet<Scope>>;
   /** Largest request body in bytes. Default 4 MiB. */
   readonly bodyLimit?: number;
@@ -157,7 +156,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     const [user, now] = await Promise.all([instance.featureStore.user(request.params.user_id), instance.featureStore.streamTime()]);
     if (user === undefined) throw new EddyError('EDDY_NOT_FOUND', { message: `no events for user ${request.params.user_id}` });
     const values: Record<string, unknown> = { user_id: request.params.user_id };
-    for (const f of USER_FEATURES) values[f.name] = f.value(user, now, DEFAULT_PROCESSING.user);
+    for (const f of USER_FEATURES) values[f.name] = f.value(user, now, DEFAULT_USER_FEATURES);
     values.interactions_total = user.n;
     return values;
   });
@@ -211,7 +210,7 @@ function closeConnectionsAfter(app: FastifyInstance, graceMs: number): void {
 }
 
 /** The instance's ingest; an instance of a role that takes no writes answers 404 for write routes. */
-function ingestOf(instance: Instance) {
+function ingestOf(instance: ServedInstance) {
   if (instance.ingest === undefined) throw new EddyError('EDDY_NOT_FOUND', { message: 'this instance takes no writes (its role is process or serve)' });
   return instance.ingest;
 }

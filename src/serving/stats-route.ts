@@ -11,7 +11,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Histogram } from 'prom-client';
-import type { Instance } from '../pipeline/instance.ts';
+import type { ServedInstance } from './served-instance.ts';
 import { authorize, type Scope } from './auth.ts';
 import { trendingItems } from './trending.ts';
 
@@ -138,7 +138,7 @@ const round2 = (x: number): number => Math.round(x * 100) / 100;
  * Registers `GET /v1/stats` on `app` (call before `listen`/`ready`). With API keys, it needs the
  * `read` scope like `/v1/trending` (it names trending items); without keys it is open.
  */
-export function registerStatsRoute(app: FastifyInstance, instance: Instance, apiKeys?: ReadonlyMap<string, ReadonlySet<Scope>>): void {
+export function registerStatsRoute(app: FastifyInstance, instance: ServedInstance, apiKeys?: ReadonlyMap<string, ReadonlySet<Scope>>): void {
   const { metrics } = instance;
   const keys = apiKeys ?? new Map<string, ReadonlySet<Scope>>();
   const startedAt = Date.now();

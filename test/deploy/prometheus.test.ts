@@ -17,7 +17,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { startEmbeddedInstance, type Instance } from '../../src/pipeline/instance.ts';
+import { startEmbeddedInstance, type Instance } from '../../src/deploy/embedded.ts';
 import { buildApp } from '../../src/serving/app.ts';
 import { skipOutsideCi } from '../support/skip.ts';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { startEmbeddedInstance } from '../../src/pipeline/instance.ts';
+import { startEmbeddedInstance } from '../../src/deploy/embedded.ts';
 import { buildApp } from '../../src/serving/app.ts';
 
 test('when processing is behind, ingest answers 503 with Retry-After instead of buffering', async () => {

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { startEmbeddedInstance, type Instance } from '../../src/pipeline/instance.ts';
+import { startEmbeddedInstance, type Instance } from '../../src/deploy/embedded.ts';
 import { buildApp } from '../../src/serving/app.ts';
 import { runEndToEndScenario } from '../support/e2e-scenario.ts';
 import { injectClient } from '../support/http-client.ts';

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
-import { startEmbeddedInstance, type EmbeddedInstance } from '../../src/pipeline/instance.ts';
+import { startEmbeddedInstance, type EmbeddedInstance } from '../../src/deploy/embedded.ts';
 import { buildApp } from '../../src/serving/app.ts';
 
 /** A part of a request body: raw bytes, and whether it is one valid event. */

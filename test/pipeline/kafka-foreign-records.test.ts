@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { javaToolArgs } from '../../scripts/kafka/cluster.js';
 import type { LogRecord } from '../../src/log/types.ts';
-import { startKafkaInstance, type KafkaInstance } from '../../src/pipeline/kafka-instance.ts';
+import { startKafkaInstance, type KafkaInstance } from '../../src/deploy/kafka.ts';
 import { buildApp } from '../../src/serving/app.ts';
 import { eventually, injectClient, type HttpClient } from '../support/http-client.ts';
 import { withKafka, type TestKafka } from '../support/kafka.ts';

@@ -17,7 +17,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { startKafkaInstance, type KafkaInstance } from '../../src/pipeline/kafka-instance.ts';
+import { startKafkaInstance, type KafkaInstance } from '../../src/deploy/kafka.ts';
 import { buildApp } from '../../src/serving/app.ts';
 import { ClickStream, countMismatches, servedCounts } from '../support/click-stream.ts';
 import { eventually } from '../support/http-client.ts';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { openEmbeddedLog } from '../../src/log/embedded/embedded-log.ts';
-import { startEmbeddedInstance } from '../../src/pipeline/instance.ts';
+import { startEmbeddedInstance } from '../../src/deploy/embedded.ts';
 import { rebuildState } from '../../src/pipeline/rebuild.ts';
 import { topicNames } from '../../src/pipeline/topics.ts';
 

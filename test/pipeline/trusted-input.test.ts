@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { EmbeddedLog } from '../../src/log/embedded/embedded-log.ts';
-import { startEmbeddedInstance, type EmbeddedInstance } from '../../src/pipeline/instance.ts';
+import { startEmbeddedInstance, type EmbeddedInstance } from '../../src/deploy/embedded.ts';
 import { DEFAULT_PROCESSING, type ProcessingConfig } from '../../src/pipeline/personalization-processor.ts';
 import { buildApp } from '../../src/serving/app.ts';
 import { eventually } from '../support/http-client.ts';

@@ -2,7 +2,7 @@
 // content-type and authorization, no CORS headers at all when no origin is configured.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startEmbeddedInstance, type Instance } from '../../src/pipeline/instance.ts';
+import { startEmbeddedInstance, type Instance } from '../../src/deploy/embedded.ts';
 import { buildApp } from '../../src/serving/app.ts';
 import { parseApiKeys } from '../../src/serving/auth.ts';
 

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { startEmbeddedInstance, type Instance } from '../../src/pipeline/instance.ts';
+import { startEmbeddedInstance, type Instance } from '../../src/deploy/embedded.ts';
 import { buildApp } from '../../src/serving/app.ts';
 import { eventually, injectClient, type HttpClient } from '../support/http-client.ts';
 

@@ -2,7 +2,7 @@
 // Retry-After, /readyz 503, reads are still served, and every answer closes its connection.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startEmbeddedInstance, type Instance } from '../../src/pipeline/instance.ts';
+import { startEmbeddedInstance, type Instance } from '../../src/deploy/embedded.ts';
 import { buildApp } from '../../src/serving/app.ts';
 import { IntakeGate, SHUTDOWN_RETRY_AFTER_SEC } from '../../src/serving/intake-gate.ts';
 

@@ -2,7 +2,7 @@
 // with Retry-After in the shape of every eddy error; probes and scrapes never limited.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startEmbeddedInstance, type Instance } from '../../src/pipeline/instance.ts';
+import { startEmbeddedInstance, type Instance } from '../../src/deploy/embedded.ts';
 import { buildApp } from '../../src/serving/app.ts';
 import { parseApiKeys } from '../../src/serving/auth.ts';
 

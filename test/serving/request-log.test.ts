@@ -1,7 +1,7 @@
 // Request logs at info carry the route pattern, never the raw url (ids, query strings) nor a body.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startEmbeddedInstance, type Instance } from '../../src/pipeline/instance.ts';
+import { startEmbeddedInstance, type Instance } from '../../src/deploy/embedded.ts';
 import { buildApp } from '../../src/serving/app.ts';
 
 let instance: Instance;

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { startEmbeddedInstance } from '../../src/pipeline/instance.ts';
+import { startEmbeddedInstance } from '../../src/deploy/embedded.ts';
 import { buildApp } from '../../src/serving/app.ts';
 import { RAMP_DEFAULTS, judgeStep, parseSimulateArgs, rampRates, rampVerdict, runRamp, type StepMeasurement } from '../../src/sim/index.ts';
 

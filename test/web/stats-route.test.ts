@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { startEmbeddedInstance, type Instance } from '../../src/pipeline/instance.ts';
+import { startEmbeddedInstance, type Instance } from '../../src/deploy/embedded.ts';
 import { buildApp } from '../../src/serving/app.ts';
 import { histogramQuantile, type StatsResponse } from '../../src/serving/stats-route.ts';
 import { parseApiKeys } from '../../src/serving/auth.ts';

@@ -9,7 +9,7 @@
  * copy by event_id (the user's recent ids), so the index only has to be right in the common case.
  */
 import { Redis, type ChainableCommander } from 'ioredis';
-import { failFastOptions } from '../../features/redis-store.ts';
+import { failFastOptions } from '../../ops/redis-options.ts';
 import type { DedupIndex } from './options.ts';
 
 export interface RedisDedupIndexOptions {

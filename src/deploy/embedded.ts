@@ -3,18 +3,20 @@
  * ingest, wired for the chosen deployment. The HTTP layer and the CLI only talk to this.
  */
 import { InProcessFeatureStore } from '../features/in-process-store.ts';
-import type { FeatureStore } from '../features/feature-store.ts';
 import { openEmbeddedLog, type EmbeddedLog } from '../log/embedded/embedded-log.ts';
-import type { Log, PartitionLag } from '../log/types.ts';
+import type { PartitionLag } from '../log/types.ts';
 import { Metrics } from '../ops/metrics.ts';
 import { Recommender, DEFAULT_RECOMMENDER, type RecommenderConfig } from '../serving/recommender.ts';
 import { StreamTask } from '../stream/task.ts';
-import { admission } from './admission.ts';
-import { commitObserver } from './commit-metrics.ts';
-import { Ingest } from './ingest.ts';
-import { DEFAULT_PROCESSING, type PersonalizationProcessor, type ProcessingConfig } from './personalization-processor.ts';
+import { admission } from '../pipeline/admission.ts';
+import { commitObserver } from '../pipeline/commit-metrics.ts';
+import { Ingest } from '../pipeline/ingest.ts';
+import { DEFAULT_PROCESSING, type PersonalizationProcessor, type ProcessingConfig } from '../pipeline/personalization-processor.ts';
+import type { Instance } from './instance.ts';
 import { placeProcessing, type ProcessingThread } from './processing-thread.ts';
-import { PROCESSOR_GROUP, topicNames, topicSpecs, type TopicNames } from './topics.ts';
+import { PROCESSOR_GROUP, topicNames, topicSpecs } from '../pipeline/topics.ts';
+
+export type { Instance } from './instance.ts';
 
 export interface InstanceOptions {
   /** Folder of the embedded store. */
@@ -40,34 +42,6 @@ export interface InstanceOptions {
    * follow commits, so this bounds freshness. Default 50 (worker), 2000 (main).
    */
   readonly commitIntervalMs?: number;
-}
-
-/**
- * A running instance of any deployment and role. Every instance reads features and recommends (from
- * the in-process state, or from Redis in the Kafka deployment); what differs by role is documented
- * on the optional fields.
- */
-export interface Instance {
-  readonly log: Log;
-  readonly topics: TopicNames;
-  /** Validation and appends; absent on instances that take no writes (Kafka roles `process`, `serve`). */
-  readonly ingest?: Ingest;
-  readonly recommender: Recommender;
-  readonly featureStore: FeatureStore;
-  /** The stream processor; absent on instances that do not process (Kafka roles `ingest`, `serve`). */
-  readonly processor?: PersonalizationProcessor;
-  readonly metrics: Metrics;
-  /** Records appended but not yet processed. */
-  lag(): number;
-  /**
-   * Lag of every consumed partition. Never throws: while the log is away (Kafka) it answers the last
-   * known figures soon, and `metrics.dependencies().kafka` is false (they are stale).
-   */
-  lagByPartition(): Promise<PartitionLag[]>;
-  /** Resolves when everything appended so far is processed (tests, replay, benchmarks). */
-  drained(timeoutMs?: number): Promise<void>;
-  ready(): boolean;
-  stop(): Promise<void>;
 }
 
 /** The embedded instance does everything in one process. */

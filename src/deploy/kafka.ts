@@ -19,14 +19,14 @@ import { Metrics } from '../ops/metrics.ts';
 import { throttled, type Warn } from '../ops/warnings.ts';
 import { DEFAULT_RECOMMENDER, Recommender, type RecommenderConfig } from '../serving/recommender.ts';
 import { StreamTask } from '../stream/task.ts';
-import { admission } from './admission.ts';
-import { CatalogReader } from './catalog-reader.ts';
-import { commitObserver } from './commit-metrics.ts';
-import { FeatureSync } from './feature-sync.ts';
-import { Ingest } from './ingest.ts';
+import { admission } from '../pipeline/admission.ts';
+import { CatalogReader } from '../pipeline/catalog-reader.ts';
+import { commitObserver } from '../pipeline/commit-metrics.ts';
+import { FeatureSync } from '../pipeline/feature-sync.ts';
+import { Ingest } from '../pipeline/ingest.ts';
 import type { Instance } from './instance.ts';
-import { DEFAULT_PROCESSING, PersonalizationProcessor, type ProcessingConfig } from './personalization-processor.ts';
-import { PROCESSOR_GROUP, topicNames, topicSpecs } from './topics.ts';
+import { DEFAULT_PROCESSING, PersonalizationProcessor, type ProcessingConfig } from '../pipeline/personalization-processor.ts';
+import { PROCESSOR_GROUP, topicNames, topicSpecs } from '../pipeline/topics.ts';
 
 export type Role = 'all' | 'ingest' | 'process' | 'serve';
 

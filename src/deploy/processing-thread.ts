@@ -9,8 +9,8 @@ import type { ModelAccess } from '../serving/recommender.ts';
 import type { DrainedChanges, TaskDriver } from '../stream/driver.ts';
 import { RemoteTopologyDriver } from '../stream/remote-driver.ts';
 import type { CommitInfo } from '../stream/task.ts';
-import { PersonalizationProcessor, type ProcessingStats } from './personalization-processor.ts';
-import { PROCESSING_WORKER_MODULE, type ProcessingWorkerOptions } from './processing-worker.ts';
+import { PersonalizationProcessor, type ProcessingStats } from '../pipeline/personalization-processor.ts';
+import { PROCESSING_WORKER_MODULE, type ProcessingWorkerOptions } from '../pipeline/processing-worker.ts';
 
 export type ProcessingThread = 'worker' | 'main';
 
