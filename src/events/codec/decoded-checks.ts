@@ -7,10 +7,9 @@
  * set to 2031 must not move stream time; see event-time.ts).
  */
 import { checkEventTime } from '../event-time.ts';
-import { CONTENT_EVENT_TYPES, eventSchema, itemSchema } from '../schema.ts';
+import { CONTENT_EVENT_TYPES, eventSchema, itemSchema, type CatalogItem } from '../schema.ts';
 import { toEpochMs, type EventClock } from '../validate.ts';
 import type { AcceptedEvent } from './event-record.ts';
-import type { AcceptedItem } from './item-record.ts';
 
 const ID = eventSchema.properties.user_id;
 const MAX_DWELL_MS = eventSchema.properties.dwell_ms.maximum;
@@ -36,7 +35,7 @@ export function checkDecodedEvent(event: AcceptedEvent, clock: EventClock): stri
 }
 
 /** The problem of a decoded catalogue item, as an error line; undefined when there is none. */
-export function checkDecodedItem(item: AcceptedItem): string | undefined {
+export function checkDecodedItem(item: CatalogItem): string | undefined {
   if (!isId(item.content_id)) return idProblem('content_id');
   if (item.category !== undefined && !(item.category.length >= CATEGORY.minLength && item.category.length <= CATEGORY.maxLength)) {
     return `/category: must be ${CATEGORY.minLength} to ${CATEGORY.maxLength} characters`;

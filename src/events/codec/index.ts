@@ -8,5 +8,5 @@ export { isWireFormat, MAGIC_BYTE, HEADER_BYTES } from './wire-format.ts';
 export { EVENT_V1_SCHEMA_ID, ITEM_V1_SCHEMA_ID, KnownSchemas, knownSchemas, type RecordKind } from './known-schemas.ts';
 export { EVENT_V1_AVRO, ITEM_V1_AVRO } from './schemas.ts';
 export { encodeEventRecord, decodeEventRecord, ingestedAtOf, type AcceptedEvent } from './event-record.ts';
-export { encodeItemRecord, decodeItemRecord, type AcceptedItem } from './item-record.ts';
+export { encodeItemRecord, decodeItemRecord } from './item-record.ts';
 export { checkDecodedEvent, checkDecodedItem } from './decoded-checks.ts';

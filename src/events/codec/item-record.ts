@@ -8,7 +8,6 @@ import { ITEM_V1_SCHEMA_ID, READER_TYPES, type KnownSchemas } from './known-sche
 import { decodeBody, encodeBody } from './record-body.ts';
 import { ITEM_V1_AVRO } from './schemas.ts';
 
-export type AcceptedItem = CatalogItem & { [extra: string]: unknown };
 
 interface ItemBody {
   content_id: string;
@@ -23,7 +22,7 @@ interface ItemBody {
 const FIELDS: ReadonlySet<string> = new Set(ITEM_V1_AVRO.fields.map((f) => f.name));
 
 /** The wire-format record of a validated item; throws for a value with no faithful encoding. */
-export function encodeItemRecord(item: AcceptedItem): Buffer {
+export function encodeItemRecord(item: CatalogItem): Buffer {
   const body: ItemBody = {
     content_id: item.content_id,
     category: item.category ?? null,
@@ -31,15 +30,16 @@ export function encodeItemRecord(item: AcceptedItem): Buffer {
     published_at: item.published_at === undefined ? null : item.published_at === 0 ? 0 : item.published_at,
     title: item.title ?? null,
     properties: propertiesOf(item.properties),
-    extra: extraOf(item, FIELDS),
+    // Keys beyond schema v1 (the JSON Schema allows them) travel in `extra`.
+    extra: extraOf(item as unknown as Record<string, unknown>, FIELDS),
   };
   return encodeBody(READER_TYPES.item, ITEM_V1_SCHEMA_ID, body);
 }
 
 /** The item of a wire-format record; EDDY_UNKNOWN_SCHEMA_ID or EDDY_CORRUPT_RECORD when it has none. */
-export function decodeItemRecord(bytes: Buffer, schemas?: KnownSchemas): AcceptedItem {
+export function decodeItemRecord(bytes: Buffer, schemas?: KnownSchemas): CatalogItem {
   const body = decodeBody(bytes, 'item', schemas) as ItemBody;
-  const item = {} as AcceptedItem;
+  const item = {} as CatalogItem & Record<string, unknown>;
   for (const key in body.extra) if (!FIELDS.has(key)) item[key] = body.extra[key];
   item.content_id = body.content_id;
   if (body.category !== null) item.category = body.category;
