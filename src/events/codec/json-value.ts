@@ -85,4 +85,9 @@ export class JsonValueType extends avro.types.LogicalType {
   protected override _toValue(value: unknown): { v: unknown } {
     return { v: jsonOf(value) };
   }
+
+  // Reading another schema version's JSON values (through a resolver): they decode as they are.
+  protected override _resolve(type: avro.Type): ((value: unknown) => unknown) | undefined {
+    return type instanceof JsonValueType ? (value) => value : undefined;
+  }
 }
