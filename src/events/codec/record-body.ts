@@ -18,7 +18,9 @@ export function encodeBody(type: avro.Type, schemaId: number, value: unknown): B
     // avsc answers a negative number (the bytes missing) when the buffer is too small.
     if (end >= 0) {
       writeHeader(scratch, schemaId);
-      return Buffer.from(scratch.subarray(0, end));
+      const record = Buffer.allocUnsafe(end);
+      scratch.copy(record, 0, 0, end);
+      return record;
     }
     scratch = Buffer.allocUnsafe(Math.max(scratch.length * 2, scratch.length - end));
   }
