@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmbeddedInstance, type Instance } from '../src/pipeline/instance.ts';
+import { startEmbeddedInstance, type Instance } from '../src/deploy/embedded.ts';
 import { buildApp } from '../src/serving/app.ts';
 import { percentile } from './stats.ts';
 import { syntheticEvents } from './synthetic-events.ts';

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
-import { startEmbeddedInstance, type Instance } from '../src/pipeline/instance.ts';
+import { startEmbeddedInstance, type Instance } from '../src/deploy/embedded.ts';
 import { buildApp } from '../src/serving/app.ts';
 import { freshnessOf } from './freshness.ts';
 import type { LoadResult, LoadSpec } from './load-generator.ts';

@@ -2,7 +2,8 @@
  * eddy's performance suite: `npm run bench` (add `-- --json` for one JSON object on the last line,
  * `--quick` for one short run of each, `--no-kafka` / `--kafka-only` to leave out or keep only the
  * Kafka-mode figure, `--no-replay` to leave out the MovieLens replay, `--no-http` the HTTP figures
- * (autocannon in a separate process), `--no-state` the 1M-user state figure). Each figure is the median of several runs, beside a baseline measured in the
+ * (autocannon in a separate process), `--no-state` the 1M-user state figure, `--no-codec` the
+ * record decode rates). Each figure is the median of several runs, beside a baseline measured in the
  * same run, because the machine is small and noisy.
  */
 import { spawnSync } from 'node:child_process';
@@ -11,6 +12,7 @@ import { freshness } from './freshness.ts';
 import { httpFigures, type HttpFigures } from './http.ts';
 import { kafkaBench, kafkaTable } from './kafka.ts';
 import { pipelineThroughput } from './pipeline-throughput.ts';
+import { recordCodecBench } from './record-codec.ts';
 import { replayBench } from './replay.ts';
 import { median, round } from './stats.ts';
 
@@ -21,11 +23,20 @@ const kafka = !process.argv.includes('--no-kafka');
 const replay = embedded && !process.argv.includes('--no-replay');
 const http = embedded && !process.argv.includes('--no-http');
 const state = embedded && !process.argv.includes('--no-state');
+const codec = !process.argv.includes('--no-codec') && !process.argv.includes('--kafka-only');
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const runs = quick ? 1 : 3;
 const events = quick ? 50_000 : 200_000;
 
 const results: Record<string, unknown> = {};
+
+if (codec) {
+  log(`record decoding (${events} events: binary records beside JSON.parse of the same events), ${runs + 2} runs`);
+  const figures = recordCodecBench({ events, runs: runs + 2, log });
+  results.record_codec = figures;
+  results.binary_decode_events_per_sec = figures.binary_decode_per_sec;
+  results.json_parse_decode_events_per_sec = figures.json_parse_per_sec;
+}
 
 for (const durability of embedded ? (['full', 'normal'] as const) : []) {
   log(`pipeline throughput (${events} events, durability=${durability}), ${runs} runs`);

@@ -5,7 +5,7 @@
  * from Redis). Each run starts a new instance on new topics and a new Redis key prefix.
  */
 import { Redis } from 'ioredis';
-import { startKafkaInstance } from '../src/pipeline/kafka-instance.ts';
+import { startKafkaInstance } from '../src/deploy/kafka.ts';
 import { freshnessOf, type FreshnessRun } from './freshness.ts';
 import { throughputOf } from './pipeline-throughput.ts';
 import { syntheticEvents } from './synthetic-events.ts';

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateEvent } from '../src/events/validate.ts';
-import { startEmbeddedInstance, type Instance } from '../src/pipeline/instance.ts';
+import { startEmbeddedInstance, type Instance } from '../src/deploy/embedded.ts';
 import { syntheticEvents } from './synthetic-events.ts';
 
 export interface ThroughputRun {

@@ -11,7 +11,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmbeddedInstance } from '../src/pipeline/instance.ts';
+import { startEmbeddedInstance } from '../src/deploy/embedded.ts';
 import { Rng, ZipfSampler } from '../src/sim/random.ts';
 
 interface Spec {

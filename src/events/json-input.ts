@@ -36,7 +36,7 @@ export const DEFAULT_INPUT_LIMITS: InputLimits = {
  * Keys that reach `Object.prototype` when code assigns them (`target[key] = value`,
  * `Object.assign`, merges): refused wherever they occur, so no later code has to be careful.
  */
-const RESERVED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+export const RESERVED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** At most this many error lines per rejected input: a hostile event must not make a huge answer. */
 const MAX_ERRORS = 8;

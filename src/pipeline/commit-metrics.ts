@@ -2,6 +2,7 @@
  * What a processing instance records after each commit, in either deployment: events processed,
  * commit duration, and freshness (ingest to committed features) from the `ingested_at` stamp.
  */
+import { ingestedAtOf as recordIngestedAt, isWireFormat } from '../events/codec/index.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import type { CommitInfo } from '../stream/task.ts';
 import type { TopicNames } from './topics.ts';
@@ -20,7 +21,10 @@ export function commitObserver(metrics: Metrics, topics: TopicNames): (info: Com
 }
 
 function ingestedAtOf(value: Buffer): number | undefined {
-  // Cheap scan instead of a second JSON.parse: ingest appends `"ingested_at":<ms>` last.
+  // eddy's own records hold it at a fixed offset.
+  if (isWireFormat(value)) return recordIngestedAt(value);
+  // JSON written before the binary records: a cheap scan instead of a second JSON.parse, as that
+  // ingest appended `"ingested_at":<ms>` last.
   const s = value.toString('latin1', Math.max(0, value.length - 40));
   const i = s.lastIndexOf('"ingested_at":');
   if (i < 0) return undefined;

@@ -1,12 +1,15 @@
 /**
  * Ingest: validates a batch of events, de-duplicates by event_id, appends the valid ones to the log
  * (durable before it answers) and the invalid ones to the dead-letter topic with their reasons.
- * One invalid event never takes a valid one of the same batch down with it.
+ * One invalid event never takes a valid one of the same batch down with it. Accepted events and
+ * items are written as binary records (src/events/codec): validated here once, so the processor
+ * decodes them without parsing or validating them again.
  */
 import { EddyError } from '../errors.ts';
 import { DEFAULT_EVENT_TIME, type EventTimePolicy } from '../events/event-time.ts';
-import { DEFAULT_INPUT_LIMITS, previewOf, RejectedInput } from '../events/json-input.ts';
+import { encodeEventRecord, encodeItemRecord } from '../events/codec/index.ts';
 import type { IngestResult, Rejection } from '../events/ingest-result.ts';
+import { checkInput, DEFAULT_INPUT_LIMITS, previewOf, RejectedInput } from '../events/json-input.ts';
 import { validateEvent, validateItem, type EventClock } from '../events/validate.ts';
 import type { AppendRecord, Log } from '../log/types.ts';
 import type { TopicNames } from './topics.ts';
@@ -26,6 +29,21 @@ export interface IngestOptions {
   readonly maxRecordBytes?: number;
 }
 
+/** How a batch was decoded. */
+export interface BatchSource {
+  /**
+   * The inputs come from json-input.ts's decoders (HTTP bodies), which applied the input limits
+   * already. Otherwise ingest applies them: the processor reads binary records without checking
+   * them again, so what it would have refused as JSON must be refused here.
+   */
+  readonly limitsChecked?: boolean;
+}
+
+/** Why a value that passed validation has no record (a BigInt, say): an error line. */
+function unencodable(error: unknown): string {
+  return `/: has no binary encoding (${String((error as Error)?.message ?? error).slice(0, 200)})`;
+}
+
 export class Ingest {
   private readonly now: () => number;
   private readonly clock: EventClock;
@@ -38,7 +56,7 @@ export class Ingest {
   }
 
   /** Validates and appends events; resolves once the accepted ones are durable. */
-  async events(batch: readonly unknown[]): Promise<IngestResult> {
+  async events(batch: readonly unknown[], source: BatchSource = {}): Promise<IngestResult> {
     this.options.admit?.();
     const { topics } = this.options;
     const records: AppendRecord[] = [];
@@ -56,10 +74,17 @@ export class Ingest {
       });
     };
     batch.forEach((raw, index) => {
+      const problems = this.limitProblems(raw, source);
+      if (problems.length > 0) return reject(index, raw, problems);
       const checked = validateEvent(raw, this.clock);
       if (!checked.ok) return reject(index, raw, checked.errors);
       const event = checked.value;
-      const value = Buffer.from(JSON.stringify({ ...event, ingested_at: ingestedAt }));
+      let value: Buffer;
+      try {
+        value = encodeEventRecord({ ...event, ingested_at: ingestedAt });
+      } catch (error) {
+        return reject(index, raw, [unencodable(error)]);
+      }
       if (value.length > this.maxRecordBytes) return reject(index, raw, [`/: is ${value.length} bytes, more than ${this.maxRecordBytes}`]);
       records.push({
         topic: topics.interactions,
@@ -81,11 +106,12 @@ export class Ingest {
   }
 
   /** Validates and stores catalogue items (all or nothing: a catalogue batch is one change). */
-  async items(batch: readonly unknown[]): Promise<number> {
+  async items(batch: readonly unknown[], source: BatchSource = {}): Promise<number> {
     const errors: string[] = [];
     const records: AppendRecord[] = [];
     batch.forEach((raw, i) => {
-      const problems = this.itemProblems(raw, records);
+      const limits = this.limitProblems(raw, source);
+      const problems = limits.length > 0 ? limits : this.itemProblems(raw, records);
       // In a batch, each error names the element: `/3/category: ...` (and `/3` for the whole item).
       for (const e of problems) errors.push(batch.length === 1 ? e : `/${i}${e.startsWith('/:') ? e.slice(1) : e}`);
     });
@@ -98,9 +124,20 @@ export class Ingest {
   private itemProblems(raw: unknown, records: AppendRecord[]): readonly string[] {
     const checked = validateItem(raw);
     if (!checked.ok) return checked.errors;
-    const value = Buffer.from(JSON.stringify(checked.value));
+    let value: Buffer;
+    try {
+      value = encodeItemRecord(checked.value);
+    } catch (error) {
+      return [unencodable(error)];
+    }
     if (value.length > this.maxRecordBytes) return [`/: is ${value.length} bytes, more than ${this.maxRecordBytes}`];
     records.push({ topic: this.options.topics.catalog, key: checked.value.content_id, value });
     return [];
+  }
+
+  /** The input limits' problems with one input (none when the decoder applied them already). */
+  private limitProblems(raw: unknown, source: BatchSource): readonly string[] {
+    if (source.limitsChecked === true || raw instanceof RejectedInput) return [];
+    return checkInput(raw);
   }
 }

@@ -8,12 +8,17 @@
  * sent through content_clicks otherwise, as a Kafka Streams repartition would.
  * Every content interaction also trains the instance's global models (embeddings, the re-ranker
  * from the served lists it answers, exploration); they commit with the batch in the `models` store.
+ * Records are told apart by their first byte: eddy's own (the wire format, magic byte 0) are
+ * decoded from Avro and not validated again, since ingest did; anything else is JSON from another
+ * producer or a dead-letter replay, decoded within the input limits and validated in full.
  */
+import { checkDecodedEvent, checkDecodedItem, decodeEventRecord, decodeItemRecord, isWireFormat } from '../events/codec/index.ts';
 import { enrich } from '../events/enrich.ts';
+import { EddyError, type ErrorCode } from '../errors.ts';
 import { DEFAULT_EVENT_TIME, type EventTimePolicy } from '../events/event-time.ts';
 import { decodeJsonInput, RejectedInput } from '../events/json-input.ts';
 import { CONSUMED_TYPES, INTERACTION_WEIGHT, type Interaction } from '../events/interaction.ts';
-import type { InteractionEvent } from '../events/schema.ts';
+import type { CatalogItem, InteractionEvent } from '../events/schema.ts';
 import { validateEvent, validateItem, type EventClock } from '../events/validate.ts';
 import { validateItemUpdate, type ItemUpdate } from './item-update.ts';
 import { toCatalogEntry, type CatalogEntry } from '../features/catalog.ts';
@@ -238,14 +243,40 @@ export class PersonalizationProcessor implements Processor {
     this.watermark.advanceTo(ts);
   }
 
-  private deadLetter(record: LogRecord, errors: readonly string[], context: Emitter): void {
+  private deadLetter(record: LogRecord, errors: readonly string[], context: Emitter, code?: ErrorCode): void {
     this.stats.deadLettered++;
     context.forward({
       topic: this.options.topics.deadLetter,
       key: record.key,
       value: record.value,
-      headers: { 'eddy-error': errors.join('; '), 'eddy-source': `${record.topic}/${record.partition}/${record.offset}` },
+      headers: {
+        'eddy-error': errors.join('; '),
+        'eddy-source': `${record.topic}/${record.partition}/${record.offset}`,
+        ...(code !== undefined && { 'eddy-error-code': code }),
+      },
     });
+  }
+
+  /** Dead-letters a binary record that does not decode: its id is unknown, or its bytes are corrupt. */
+  private deadLetterUndecodable(record: LogRecord, error: unknown, context: Emitter): void {
+    // The codec reports every failure as an EddyError; anything else is a record it did not foresee.
+    if (error instanceof EddyError) return this.deadLetter(record, error.details.map(String), context, error.code);
+    this.deadLetter(record, [`/: could not be decoded (${String((error as Error)?.message ?? error).slice(0, 200)})`], context, 'EDDY_CORRUPT_RECORD');
+  }
+
+  /** The event of a binary record after the cheap checks; undefined when it was dead-lettered. */
+  private decodeEvent(record: LogRecord, context: Emitter): InteractionEvent | undefined {
+    let event;
+    try {
+      event = decodeEventRecord(record.value);
+    } catch (error) {
+      this.deadLetterUndecodable(record, error, context);
+      return undefined;
+    }
+    const problem = checkDecodedEvent(event, this.eventClock);
+    if (problem === undefined) return event;
+    this.deadLetter(record, [problem], context);
+    return undefined;
   }
 
   /** Decodes a record's JSON within the input limits; a record that breaks them is dead-lettered. */
@@ -257,6 +288,11 @@ export class PersonalizationProcessor implements Processor {
   }
 
   private processInteraction(record: LogRecord, context: Emitter): void {
+    if (isWireFormat(record.value)) {
+      const event = this.decodeEvent(record, context);
+      if (event !== undefined) this.applyInteraction(event, record.partition, context);
+      return;
+    }
     const raw = this.parse(record, context);
     if (raw === undefined) return;
     const checked = validateEvent(raw, this.eventClock);
@@ -392,9 +428,15 @@ export class PersonalizationProcessor implements Processor {
   }
 
   private processItemRecord(record: LogRecord, context: Emitter): void {
+    const itemUpdate = record.headers['eddy-kind'] === 'item-update';
+    if (!itemUpdate && isWireFormat(record.value)) {
+      const event = this.decodeEvent(record, context);
+      if (event !== undefined) this.countForItem(event, record, context);
+      return;
+    }
     const raw = this.parse(record, context);
     if (raw === undefined) return;
-    if (record.headers['eddy-kind'] === 'item-update') {
+    if (itemUpdate) {
       // Anyone can write to a topic: an update is trusted no more than an event is.
       const update = validateItemUpdate(raw, this.eventClock);
       if (!update.ok) return this.deadLetter(record, update.errors, context);
@@ -403,7 +445,11 @@ export class PersonalizationProcessor implements Processor {
     // Another producer's event on content_clicks: it counts for the item only.
     const checked = validateEvent(raw, this.eventClock);
     if (!checked.ok) return this.deadLetter(record, checked.errors, context);
-    const e = checked.value;
+    this.countForItem(checked.value, record, context);
+  }
+
+  /** Another producer's event on content_clicks: it counts for the item only. */
+  private countForItem(e: InteractionEvent, record: LogRecord, context: Emitter): void {
     if (e.content_id === undefined) return this.deadLetter(record, ['/content_id: is required'], context);
     const category = this.catalog.get(e.content_id)?.category;
     const ts = typeof e.timestamp === 'number' ? e.timestamp : Date.parse(e.timestamp);
@@ -430,17 +476,40 @@ export class PersonalizationProcessor implements Processor {
 
   /** Applies one content_catalog record (the task's own, or a global reader's). */
   applyCatalog(record: LogRecord, context: Emitter): void {
-    const raw = this.parse(record, context);
-    if (raw === undefined) return;
-    const checked = validateItem(raw);
-    if (!checked.ok) return this.deadLetter(record, checked.errors, context);
-    const previous = this.catalog.get(checked.value.content_id);
-    const entry = toCatalogEntry(checked.value, this.now(), previous);
+    const item = isWireFormat(record.value) ? this.decodeItem(record, context) : this.parseItem(record, context);
+    if (item === undefined) return;
+    const previous = this.catalog.get(item.content_id);
+    const entry = toCatalogEntry(item, this.now(), previous);
     this.catalog.put(entry.content_id, record.partition, entry);
     // A newly catalogued item nobody has interacted with yet is what exploration is for.
     if (previous === undefined && !this.items.has(entry.content_id)) this.models.addFreshItem(entry.content_id, entry.addedAt);
     const state = this.items.get(entry.content_id);
     if (state !== undefined && Number.isFinite(state.logPop)) this.popularity.offer(entry.content_id, entry.category, state.logPop);
+  }
+
+  /** The item of a binary catalogue record after the cheap checks; undefined when it was dead-lettered. */
+  private decodeItem(record: LogRecord, context: Emitter): CatalogItem | undefined {
+    let item;
+    try {
+      item = decodeItemRecord(record.value);
+    } catch (error) {
+      this.deadLetterUndecodable(record, error, context);
+      return undefined;
+    }
+    const problem = checkDecodedItem(item);
+    if (problem === undefined) return item;
+    this.deadLetter(record, [problem], context);
+    return undefined;
+  }
+
+  /** The item of a JSON catalogue record, validated in full; undefined when it was dead-lettered. */
+  private parseItem(record: LogRecord, context: Emitter): CatalogItem | undefined {
+    const raw = this.parse(record, context);
+    if (raw === undefined) return undefined;
+    const checked = validateItem(raw);
+    if (checked.ok) return checked.value;
+    this.deadLetter(record, checked.errors, context);
+    return undefined;
   }
 
   /** Popularity of an item decayed to stream time, comparable to others' (for scoring). */

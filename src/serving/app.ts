@@ -79,7 +79,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.post('/v1/events', { onRequest: guard('write') }, async (request, reply) => {
     const body = request.body;
     const batch = Array.isArray(body) ? body : [body];
-    const result = await ingestOf(instance).events(batch);
+    // The body parsers (json-input.ts) applied the input limits to every element.
+    const result = await ingestOf(instance).events(batch, { limitsChecked: true });
     metrics.eventsIngested.inc(result.accepted);
     metrics.eventsDuplicate.inc(result.duplicates);
     metrics.eventsRejected.inc(result.rejected.length);
@@ -93,13 +94,13 @@ export function buildApp(options: AppOptions): FastifyInstance {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       throw new EddyError('EDDY_INVALID_ITEM', { details: ['/: must be a JSON object'] });
     }
-    await ingestOf(instance).items([{ ...body, content_id: request.params.content_id }]);
+    await ingestOf(instance).items([{ ...body, content_id: request.params.content_id }], { limitsChecked: true });
     return { content_id: request.params.content_id, stored: true };
   });
 
   app.post('/v1/items', { onRequest: guard('write') }, async (request, reply) => {
     const batch = Array.isArray(request.body) ? request.body : [request.body];
-    const stored = await ingestOf(instance).items(batch);
+    const stored = await ingestOf(instance).items(batch, { limitsChecked: true });
     return reply.status(202).send({ stored });
   });
 

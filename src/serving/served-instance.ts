@@ -8,11 +8,16 @@ import type { PartitionLag } from '../log/types.ts';
 import type { Metrics } from '../ops/metrics.ts';
 import type { Recommender } from './recommender.ts';
 
+/** How a batch reached the intake: `limitsChecked` when the HTTP decoders already applied the input limits. */
+export interface IntakeSource {
+  readonly limitsChecked?: boolean;
+}
+
 /** Where accepted writes go: validation, de-duplication and the append to the log. */
 export interface EventIntake {
-  events(batch: readonly unknown[]): Promise<IngestResult>;
+  events(batch: readonly unknown[], source?: IntakeSource): Promise<IngestResult>;
   /** Stores catalogue items; resolves with how many were stored. */
-  items(batch: readonly unknown[]): Promise<number>;
+  items(batch: readonly unknown[], source?: IntakeSource): Promise<number>;
 }
 
 export interface ServedInstance {
