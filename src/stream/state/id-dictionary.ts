@@ -31,7 +31,11 @@ export class IdDictionary {
   /** Lowest chunk changed since the last `takeChangedChunks`. */
   private firstChanged = Number.POSITIVE_INFINITY;
 
-  constructor(readonly partition = 0) {}
+  constructor(
+    readonly partition = 0,
+    /** Told of every new name (its chunk and the chunk's names): a store marks the chunk changed. */
+    private readonly onGrow?: (partition: number, chunk: number, names: string[]) => void,
+  ) {}
 
   /** The integer of `name`, added at the end when new. */
   intern(name: string): number {
@@ -43,6 +47,7 @@ export class IdDictionary {
     this.chunks[chunk].push(name);
     this.index.set(name, id);
     if (chunk < this.firstChanged) this.firstChanged = chunk;
+    this.onGrow?.(this.partition, chunk, this.chunks[chunk]);
     return id;
   }
 
@@ -89,6 +94,24 @@ export class IdDictionary {
     }
   }
 
+  /**
+   * A reader's update: chunk `chunk` as committed now (the last chunk, grown; or the next one).
+   * Returns false, changing nothing, for a chunk that does not continue what is held.
+   */
+  extend(chunk: number, names: string[]): boolean {
+    const held = this.chunks.length;
+    if (chunk > held || chunk < held - 1 || (chunk === held && held > 0 && this.chunks[held - 1].length !== DICTIONARY_CHUNK)) return false;
+    const known = chunk < held ? this.chunks[chunk].length : 0;
+    if (names.length < known) return false;
+    if (chunk === held) this.chunks.push([]);
+    const target = this.chunks[chunk];
+    for (let i = known; i < names.length; i++) {
+      target.push(names[i]);
+      this.index.set(names[i], this.count++);
+    }
+    return true;
+  }
+
   /** Approximate bytes held: names as UTF-16 plus the index entry and the chunk slot. */
   sizeBytes(): number {
     let bytes = 0;
@@ -101,11 +124,14 @@ export class IdDictionary {
 export class Dictionaries {
   private readonly byPartition = new Map<number, IdDictionary>();
 
+  /** `onGrow` is given to every dictionary (see IdDictionary). */
+  constructor(private readonly onGrow?: (partition: number, chunk: number, names: string[]) => void) {}
+
   /** Partition `partition`'s dictionary, created empty on first use (restore fills it later). */
   of(partition: number): IdDictionary {
     let d = this.byPartition.get(partition);
     if (d === undefined) {
-      d = new IdDictionary(partition);
+      d = new IdDictionary(partition, this.onGrow);
       this.byPartition.set(partition, d);
     }
     return d;

@@ -109,13 +109,20 @@ export class SparseRow implements Iterable<[string, number]> {
     return this.get(name) !== undefined;
   }
 
+  // Reads skip an id the dictionary does not hold (a reader whose copy of it lags the row's).
   /** Neighbour names in position order. */
   *keys(): IterableIterator<string> {
-    for (let i = 0; i < this.count; i++) yield this.nameAt(i);
+    for (let i = 0; i < this.count; i++) {
+      const name = this.dictionary.name(this.ids[i]);
+      if (name !== undefined) yield name;
+    }
   }
 
   *[Symbol.iterator](): IterableIterator<[string, number]> {
-    for (let i = 0; i < this.count; i++) yield [this.nameAt(i), this.weights[i]];
+    for (let i = 0; i < this.count; i++) {
+      const name = this.dictionary.name(this.ids[i]);
+      if (name !== undefined) yield [name, this.weights[i]];
+    }
   }
 
   entries(): IterableIterator<[string, number]> {
@@ -124,13 +131,10 @@ export class SparseRow implements Iterable<[string, number]> {
 
   /** Map-style: `callback(weight, name)` in position order. */
   forEach(callback: (weight: number, name: string) => void): void {
-    for (let i = 0; i < this.count; i++) callback(this.weights[i], this.nameAt(i));
-  }
-
-  private nameAt(i: number): string {
-    const name = this.dictionary.name(this.ids[i]);
-    if (name === undefined) throw new RangeError(`sparse row: id ${this.ids[i]} is not in the dictionary of partition ${this.dictionary.partition}`);
-    return name;
+    for (let i = 0; i < this.count; i++) {
+      const name = this.dictionary.name(this.ids[i]);
+      if (name !== undefined) callback(this.weights[i], name);
+    }
   }
 
   maxId(): number {
