@@ -74,6 +74,7 @@ export async function startEmbeddedInstance(options: InstanceOptions): Promise<E
   await log.ensureTopics(topicSpecs(topics, partitions));
   const processor = new PersonalizationProcessor({ topics, partitions, local: true, config: options.processing ?? DEFAULT_PROCESSING });
   metrics.processing = processor.stats;
+  metrics.stateSizes = () => processor.stateSizes();
   const consumed = [topics.interactions, topics.contentClicks, topics.catalog];
   // Committed position per partition of the consumed topics, to compute lag without a query.
   const positions = new Map<string, number>();

@@ -465,6 +465,15 @@ export class PersonalizationProcessor implements Processor {
     if (state !== undefined && Number.isFinite(state.logPop)) this.popularity.offer(entry.content_id, entry.category, state.logPop);
   }
 
+  /**
+   * Mean committed bytes of a user's state and of an item's (windows plus co-visitation row), from
+   * a sample of up to `sample` keys each (eddy_state_bytes_per_user / _per_item, bench/state-size.ts).
+   */
+  stateSizes(sample = 1000): { perUser: number; perItem: number } {
+    const perItem = this.items.meanEncodedBytes(sample) + (this.items.size === 0 ? 0 : (this.covis.meanEncodedBytes(sample) * this.covis.size) / this.items.size);
+    return { perUser: Math.round(this.users.meanEncodedBytes(sample)), perItem: Math.round(perItem) };
+  }
+
   /** Popularity of an item decayed to stream time, comparable to others' (for scoring). */
   popularityLogScore(id: string): number {
     return this.items.get(id)?.logPop ?? Number.NEGATIVE_INFINITY;
