@@ -105,11 +105,13 @@ if (state) {
   const run = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=4096', '--import', 'tsx', script, JSON.stringify({ users, items })], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   const line = run.stdout.trim().split('\n').at(-1);
   if (run.status === 0 && line) {
-    const figures = JSON.parse(line) as { rss_mb: number; restore_s: number; rss_after_restore_mb: number; ingest_events_per_sec: number };
+    const figures = JSON.parse(line) as { rss_mb: number; restore_s: number; rss_after_restore_mb: number; ingest_events_per_sec: number; bytes_per_user: number; bytes_per_item: number };
     const suffix = quick ? '100k_users' : '1m_users';
     results[`rss_mb_${suffix}`] = figures.rss_mb;
     results[`restore_s_${suffix}`] = figures.restore_s;
     results[`rss_after_restore_mb_${suffix}`] = figures.rss_after_restore_mb;
+    results[`state_bytes_per_user_${suffix}`] = figures.bytes_per_user;
+    results[`state_bytes_per_item_${suffix}`] = figures.bytes_per_item;
   } else results.state = { failed: `exit ${run.status}` };
 }
 

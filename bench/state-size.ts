@@ -6,7 +6,9 @@
  *
  *   node --expose-gc --import tsx bench/state-size.ts '{"users":1000000,"items":100000}'
  *
- * One JSON line on stdout: { rss_mb, restore_s, rss_after_restore_mb, events, ingest_events_per_sec }.
+ * One JSON line on stdout: { rss_mb, restore_s, rss_after_restore_mb, events, ingest_events_per_sec,
+ * bytes_per_user, bytes_per_item } (the last two: mean committed bytes, as eddy_state_bytes_per_user
+ * and eddy_state_bytes_per_item report them).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +24,26 @@ interface Spec {
 }
 
 const CHUNK = 5000;
+
+interface Store {
+  readonly size: number;
+  snapshot(): { value: Buffer | null }[];
+}
+
+/** Mean committed bytes of a store's values. */
+function meanBytes(store: Store): number {
+  const writes = store.snapshot();
+  return writes.length === 0 ? 0 : writes.reduce((n, w) => n + (w.value?.length ?? 0), 0) / writes.length;
+}
+
+/**
+ * Mean committed bytes per user and per item (windows plus co-visitation row), from the stores'
+ * changelog form, so that it reads the same on any version of the processor (a before/after pair).
+ */
+function stateSizesOf(processor: { users: Store; items: Store; covis: Store }): { perUser: number; perItem: number } {
+  const perItem = meanBytes(processor.items) + (processor.items.size === 0 ? 0 : (meanBytes(processor.covis) * processor.covis.size) / processor.items.size);
+  return { perUser: Math.round(meanBytes(processor.users)), perItem: Math.round(perItem) };
+}
 
 function rssMb(): number {
   (globalThis as { gc?: () => void }).gc?.();
@@ -58,6 +80,7 @@ async function main(): Promise<void> {
     await instance.drained(600_000);
     const ingestRate = total / ((performance.now() - t0) / 1000);
     const rss = rssMb();
+    const sizes = stateSizesOf(instance.processor as unknown as { users: Store; items: Store; covis: Store });
     await instance.stop();
 
     const r0 = performance.now();
@@ -65,7 +88,7 @@ async function main(): Promise<void> {
     const restoreS = (performance.now() - r0) / 1000;
     const rssAfter = rssMb();
     await restarted.stop();
-    process.stdout.write(`${JSON.stringify({ rss_mb: rss, restore_s: Math.round(restoreS * 100) / 100, rss_after_restore_mb: rssAfter, events: total, ingest_events_per_sec: Math.round(ingestRate) })}\n`);
+    process.stdout.write(`${JSON.stringify({ rss_mb: rss, restore_s: Math.round(restoreS * 100) / 100, rss_after_restore_mb: rssAfter, events: total, ingest_events_per_sec: Math.round(ingestRate), bytes_per_user: sizes.perUser, bytes_per_item: sizes.perItem })}\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

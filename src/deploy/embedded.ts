@@ -61,6 +61,7 @@ export async function startEmbeddedInstance(options: InstanceOptions): Promise<E
   const placement = await placeProcessing(thread, { topics, partitions, config: options.processing ?? DEFAULT_PROCESSING });
   const { processor } = placement;
   metrics.processing = processor.stats;
+  metrics.stateSizes = () => processor.stateSizes();
   const consumed = [topics.interactions, topics.contentClicks, topics.catalog];
   // Committed position per partition of the consumed topics, to compute lag without a query.
   const positions = new Map<string, number>();

@@ -146,6 +146,7 @@ export async function startKafkaInstance(options: KafkaInstanceOptions): Promise
     let sync: FeatureSync | undefined;
     if (processor !== undefined) {
       metrics.processing = processor.stats;
+      metrics.stateSizes = () => processor.stateSizes();
       const publisher = new RedisFeaturePublisher({ redis: options.redis, prefix: redisPrefix });
       closers.push(() => publisher.close());
       const featureSync = new FeatureSync({

@@ -3,11 +3,13 @@
  * the last 10 minutes and hour, CTR over the last hour) and forward-decayed popularity, one record
  * per item; and the item's co-visitation row, a separate record (it changes with other items).
  */
-import avro from 'avsc';
 import { INTERACTION_WEIGHT } from '../events/interaction.ts';
 import type { EventType } from '../events/schema.ts';
 import { BucketedRing, type RingJSON, type RingSpec } from '../stream/bucketed-ring.ts';
 import type { Codec } from '../stream/state-store.ts';
+import { ByteReader, ByteWriter } from '../stream/state/bytes.ts';
+import type { Dictionaries, IdDictionary } from '../stream/state/id-dictionary.ts';
+import { SparseRow } from '../stream/state/sparse-row.ts';
 
 const TEN_MINUTES = BucketedRing.spec(10 * 60_000, 10_000);
 const ONE_HOUR = BucketedRing.spec(60 * 60_000, 60_000);
@@ -27,8 +29,8 @@ export interface ItemState {
   last: number;
 }
 
-/** Co-visitation row of an item: neighbour -> weight. */
-export type CovisRow = Map<string, number>;
+/** Co-visitation row of an item: neighbour -> weight, interned and in typed arrays. */
+export type CovisRow = SparseRow;
 
 export function emptyItemState(): ItemState {
   return {
@@ -73,51 +75,44 @@ export function logAddExp(a: number, b: number): number {
 }
 
 /**
- * Adds weight to a co-visitation row. A row may grow to twice `cap` before it is cut back to the
- * `cap` strongest neighbours, so that the sort is paid once per `cap` new neighbours, not per insert.
+ * Adds weight to a co-visitation row (it is cut back to its `cap` strongest neighbours when it
+ * passes twice that, see SparseRow).
  */
-export function addCovisitation(row: CovisRow, neighbour: string, weight: number, cap: number): void {
-  // Held as the changelog holds it (float32): a restored row reads, and grows, exactly like the live one.
-  row.set(neighbour, Math.fround((row.get(neighbour) ?? 0) + weight));
-  if (row.size > 2 * cap) {
-    const kept = [...row].sort((a, b) => b[1] - a[1]).slice(0, cap);
-    row.clear();
-    for (const [k, v] of kept) row.set(k, v);
-    prunes.set(row, (prunes.get(row) ?? 0) + 1);
-  }
+export function addCovisitation(row: CovisRow, neighbour: string, weight: number): void {
+  row.add(neighbour, weight);
 }
-
-/** How often each row was cut back; between two cuts a row's keys only ever grow at the end. */
-const prunes = new WeakMap<CovisRow, number>();
 
 /**
- * The row's prune count. Keys of a row keep their order (a Map's insertion order) and new ones are
- * appended, until the next prune: so a reader may remember per-key work for the first n keys of a
- * row for as long as this number stays the same.
+ * The row's prune count. Neighbours keep their positions and new ones are appended until the next
+ * prune: so a reader may remember per-position work for the first n neighbours of a row for as long
+ * as this number stays the same.
  */
 export function covisRowEpoch(row: CovisRow): number {
-  return prunes.get(row) ?? 0;
+  return row.epoch;
 }
 
-const covisType = avro.Type.forSchema({
-  type: 'record',
-  name: 'CovisRow',
-  fields: [
-    { name: 'ids', type: { type: 'array', items: 'string' } },
-    { name: 'weights', type: { type: 'array', items: 'float' } },
-  ],
-});
+/** Codec of co-visitation rows: the partition (whose dictionary the ids are in), then the row. */
+export function covisRowCodec(dictionaries: Dictionaries): Codec<CovisRow> {
+  return {
+    encode(row) {
+      const w = new ByteWriter(16 + row.size * 6);
+      w.uint(row.dictionary.partition);
+      row.encode(w);
+      return w.finish();
+    },
+    decode(bytes) {
+      const r = new ByteReader(bytes);
+      const row = SparseRow.decode(r, dictionaries.of(r.uint()));
+      r.end();
+      return row;
+    },
+  };
+}
 
-/** Codec for co-visitation rows (Avro: they are the largest values eddy commits). */
-export const covisRowCodec: Codec<CovisRow> = {
-  encode: (row) => covisType.toBuffer({ ids: [...row.keys()], weights: [...row.values()] }),
-  decode(bytes) {
-    const { ids, weights } = covisType.fromBuffer(bytes) as { ids: string[]; weights: number[] };
-    const row: CovisRow = new Map();
-    for (let i = 0; i < ids.length; i++) row.set(ids[i], weights[i]);
-    return row;
-  },
-};
+/** The highest interned id a decoded value refers to, and its partition: what a reader must know of the dictionary. */
+export function dictionaryNeed(value: { dictionary: IdDictionary; maxId(): number }): { partition: number; maxId: number } {
+  return { partition: value.dictionary.partition, maxId: value.maxId() };
+}
 
 /** The item features reported by `GET /v1/items/:id/features`, at stream time `now`. */
 export function itemFeatureValues(item: ItemState, now: number) {

@@ -20,6 +20,8 @@ import { jsonCodec, type Codec } from '../stream/state-store.ts';
 import type { CatalogEntry } from './catalog.ts';
 import type { FeatureStore } from './feature-store.ts';
 import { covisRowCodec, itemStateCodec, type CovisRow, type ItemState } from './item-features.ts';
+import { Dictionaries, DICTIONARY_CHUNK, dictionaryChunkCodec, dictionaryKey } from '../stream/state/id-dictionary.ts';
+import { userStateCodec } from './user-features.ts';
 import type { ScoredItem } from './popularity-index.ts';
 import { ACTIVE_WINDOW_MS, OVERALL, redisKeys, STORES } from './redis-publisher.ts';
 import type { UserState } from './user-features.ts';
@@ -95,12 +97,18 @@ export interface RedisFeatureStoreOptions {
 type Decoded = UserState | ItemState | CovisRow | CatalogEntry;
 type StoreName = (typeof STORES)[keyof typeof STORES];
 
-const CODECS: Readonly<Record<StoreName, Codec<Decoded>>> = {
-  users: jsonCodec<UserState>(),
-  items: itemStateCodec,
-  covis: covisRowCodec,
-  catalog: jsonCodec<CatalogEntry>(),
-} as Record<StoreName, Codec<Decoded>>;
+/** The processor's codecs; user and co-visitation values resolve their ids through `dictionaries`. */
+function codecsOver(dictionaries: Dictionaries): Readonly<Record<StoreName, Codec<Decoded>>> {
+  return {
+    users: userStateCodec(dictionaries),
+    items: itemStateCodec,
+    covis: covisRowCodec(dictionaries),
+    catalog: jsonCodec<CatalogEntry>(),
+  } as Record<StoreName, Codec<Decoded>>;
+}
+
+/** The store the processors' dictionaries are published under (see PersonalizationProcessor). */
+const DICTIONARY_STORE = 'dictionary';
 
 /**
  * Reads ZSCORE meta streamTime and the active items after it minus the window, in one call; nil when
@@ -130,6 +138,9 @@ export class RedisFeatureStore implements FeatureStore {
   private lastActive: string[] = [];
   private circuitOpenUntil = 0;
   private readonly circuitOpenMs: number;
+  /** This reader's copy of the processors' dictionaries, fetched as values need them. */
+  private readonly dictionaries = new Dictionaries();
+  private readonly codecs = codecsOver(this.dictionaries);
   private readonly now: () => number;
 
   constructor(private readonly options: RedisFeatureStoreOptions) {
@@ -221,7 +232,7 @@ export class RedisFeatureStore implements FeatureStore {
           out[p][i] = known;
           continue;
         }
-        const value = decodeOrUndefined(CODECS[store], bytes);
+        const value = decodeOrUndefined(this.codecs[store], bytes);
         if (value === undefined) {
           // Bytes this version cannot read (a newer writer's format): the last value this one could.
           fromCache = true;
@@ -233,12 +244,53 @@ export class RedisFeatureStore implements FeatureStore {
       }
     });
     if (fromCache) this.fallback();
+    await this.fetchDictionaries([...(out[0] as (UserState | undefined)[]).map((u) => u?.seen), ...(out[2] as (CovisRow | undefined)[])]);
     return {
       users: out[0] as (UserState | undefined)[],
       items: out[1] as (ItemState | undefined)[],
       covis: out[2] as (CovisRow | undefined)[],
       catalog: out[3] as (CatalogEntry | undefined)[],
     };
+  }
+
+  /**
+   * Fetches the dictionary chunks the values refer to beyond what this reader holds (one more
+   * round trip, only when a value holds an id new to the reader). Without them a value reads as if
+   * those ids were absent.
+   */
+  private async fetchDictionaries(values: readonly ({ dictionary: { partition: number }; maxId(): number } | undefined)[]): Promise<void> {
+    const wanted = new Map<number, number>();
+    for (const v of values) {
+      if (v === undefined) continue;
+      const max = v.maxId();
+      if (max >= this.dictionaries.of(v.dictionary.partition).size && max > (wanted.get(v.dictionary.partition) ?? -1)) wanted.set(v.dictionary.partition, max);
+    }
+    if (wanted.size === 0) return;
+    const keys: [number, number][] = [];
+    for (const [p, max] of wanted) {
+      const from = Math.max(0, this.dictionaries.of(p).chunkArrays().length - 1);
+      for (let c = from; c <= Math.floor(max / DICTIONARY_CHUNK); c++) keys.push([p, c]);
+    }
+    const replies = await this.guarded(async () => {
+      const pipeline = this.redis.pipeline();
+      for (const [p, c] of keys) pipeline.hgetBuffer(this.keys.value(DICTIONARY_STORE, dictionaryKey(p, c)), 'v');
+      const results = await pipeline.exec();
+      if (results === null) throw new Error('redis pipeline was discarded');
+      return results.map(([error, value]) => {
+        if (error) throw error;
+        return value as Buffer | null;
+      });
+    });
+    if (replies === undefined) return;
+    keys.forEach(([p, c], i) => {
+      const bytes = replies[i];
+      if (bytes === null) return;
+      try {
+        this.dictionaries.of(p).extend(c, dictionaryChunkCodec.decode(bytes));
+      } catch {
+        // A chunk this version cannot read: its ids stay unknown to this reader.
+      }
+    });
   }
 
   /** Merges the per-partition top lists of the category (or overall): the best n of all of them. */

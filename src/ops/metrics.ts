@@ -29,6 +29,10 @@ export class Metrics {
   readonly featureStoreFallback: Counter<'dependency'>;
   readonly processingRetries: Counter;
   readonly dependencyUp: Gauge<'dependency'>;
+  readonly stateBytesPerUser: Gauge;
+  readonly stateBytesPerItem: Gauge;
+  /** Mean committed bytes of a user's and an item's state, read when metrics are scraped. */
+  stateSizes: (() => { readonly perUser: number; readonly perItem: number }) | undefined;
   /** The processor's own counters, read when metrics are scraped. */
   processing: { readonly deadLettered: number; readonly late: number } | undefined;
   /** The instance's dependencies, read when metrics are scraped (eddy_dependency_up). */
@@ -99,6 +103,25 @@ export class Metrics {
       collect() {
         this.reset();
         for (const [dependency, up] of Object.entries(dependencies())) this.set({ dependency }, up ? 1 : 0);
+      },
+    });
+    const stateSizes = () => this.stateSizes?.();
+    this.stateBytesPerUser = new Gauge({
+      name: 'eddy_state_bytes_per_user',
+      help: "Mean size of a user's state as committed (binary changelog bytes; a sample of users)",
+      registers,
+      collect() {
+        const sizes = stateSizes();
+        if (sizes !== undefined) this.set(sizes.perUser);
+      },
+    });
+    this.stateBytesPerItem = new Gauge({
+      name: 'eddy_state_bytes_per_item',
+      help: "Mean size of an item's state as committed: its windows plus its co-visitation row (a sample of items)",
+      registers,
+      collect() {
+        const sizes = stateSizes();
+        if (sizes !== undefined) this.set(sizes.perItem);
       },
     });
     this.processingRetries = new Counter({

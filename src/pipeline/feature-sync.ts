@@ -17,6 +17,13 @@ import { splitPopular, storeVersions, type RedisFeaturePublisher } from '../feat
 import type { CommitInfo, RestoreInfo } from '../stream/task.ts';
 import type { PersonalizationProcessor } from './personalization-processor.ts';
 import type { TopicNames } from './topics.ts';
+import { dictionaryChunkLength } from '../stream/state/id-dictionary.ts';
+
+/**
+ * The processors' id dictionaries, which user and co-visitation values refer to. A chunk only ever
+ * grows, so its length is its version: Redis keeps the longest, whichever topic's commit wrote it.
+ */
+const DICTIONARY = 'dictionary';
 
 export interface FeatureSyncOptions {
   readonly publisher: RedisFeaturePublisher;
@@ -74,7 +81,7 @@ export class FeatureSync {
   /** After a commit: its writes, versioned by the last offset of their source partition in the batch. */
   committed(info: CommitInfo): void {
     const version = storeVersions(info.records, this.sources);
-    for (const w of info.writes) this.add(w, version(w));
+    for (const w of info.writes) this.add(w, w.store === DICTIONARY ? dictionaryVersion(w) : version(w));
     this.popularDue = true;
     this.kick();
   }
@@ -88,6 +95,10 @@ export class FeatureSync {
     const committed = new Map<string, number>();
     for (const c of info.committed) committed.set(`${c.topic}\0${c.partition}`, c.offset);
     for (const w of info.writes) {
+      if (w.store === DICTIONARY) {
+        this.add(w, dictionaryVersion(w));
+        continue;
+      }
       const offset = committed.get(`${this.sources[w.store]}\0${w.partition}`);
       if (offset !== undefined && offset > 0) this.add(w, offset - 1);
     }
@@ -122,6 +133,11 @@ export class FeatureSync {
 
   private add(write: StateWrite, version: number | undefined): void {
     if (version === undefined) return;
+    if (write.store === DICTIONARY) {
+      const key = `${write.store}\0${write.key}`;
+      if ((this.pending.get(key)?.version ?? -1) <= version) this.pending.set(key, { write, version });
+      return;
+    }
     const source = `${this.sources[write.store]}\0${write.partition}`;
     if ((this.versions.get(source) ?? -1) < version) this.versions.set(source, version);
     const key = `${write.store}\0${write.key}`;
@@ -198,6 +214,7 @@ export class FeatureSync {
     // The catalogue is a global table outside the changelogged stores.
     const stores = processor.stores.includes(processor.catalog) ? processor.stores : [...processor.stores, processor.catalog];
     for (const store of stores) {
+      if (store.name === DICTIONARY) for (const w of store.snapshot()) this.add(w, dictionaryVersion(w));
       if (!(store.name in this.sources)) continue;
       for (const w of store.snapshot()) this.add(w, this.versions.get(`${this.sources[w.store]}\0${w.partition}`));
     }
@@ -210,4 +227,8 @@ export class FeatureSync {
     if (owned.length > 0) await publisher.publishPopularLists(splitPopular(processor.popularity, owned, (id) => partitionFor(id, partitions)));
     if (processor.stats.streamTime > 0) await publisher.publishStreamTime(processor.stats.streamTime);
   }
+}
+
+function dictionaryVersion(w: StateWrite): number | undefined {
+  return w.value === null ? undefined : dictionaryChunkLength(w.value);
 }

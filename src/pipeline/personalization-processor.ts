@@ -25,10 +25,10 @@ import { toCatalogEntry, type CatalogEntry } from '../features/catalog.ts';
 import {
   addCovisitation,
   countInteraction,
+  type CovisRow,
   emptyItemState,
   itemStateCodec,
   covisRowCodec,
-  type CovisRow,
   type ItemState,
 } from '../features/item-features.ts';
 import { PopularityIndex } from '../features/popularity-index.ts';
@@ -36,10 +36,13 @@ import {
   DEFAULT_USER_FEATURES,
   emptyUserState,
   segmentsOf,
-  USER_FEATURES,
+  userStateCodec,
   type UserFeatureConfig,
   type UserState,
 } from '../features/user-features.ts';
+import { DedupIndex, DEFAULT_DEDUP, dedupChunkCodec, dedupKey, type DedupChunk, type DedupConfig } from '../stream/state/dedup-index.ts';
+import { Dictionaries, dictionaryChunkCodec, dictionaryKey, parseDictionaryKey } from '../stream/state/id-dictionary.ts';
+import { SparseRow } from '../stream/state/sparse-row.ts';
 import { partitionFor } from '../log/partitioner.ts';
 import type { LogRecord, StateWrite, TopicPartition } from '../log/types.ts';
 import { DEFAULT_MODELS, InstanceModels, type ModelsConfig, type ServedList } from '../models/instance-models.ts';
@@ -55,6 +58,8 @@ import type { TopicNames } from './topics.ts';
 /** Tunables of the processing topology. */
 export interface ProcessingConfig {
   readonly user: UserFeatureConfig;
+  /** Event-id de-duplication: one bounded index per partition of user_interactions. */
+  readonly dedup: DedupConfig;
   /** How many of the user's previous items an interaction is paired with for co-visitation. */
   readonly covisHistory: number;
   /** Neighbours kept per co-visitation row (it may hold up to twice as many between prunes). */
@@ -81,6 +86,7 @@ export interface ProcessingConfig {
 
 export const DEFAULT_PROCESSING: ProcessingConfig = {
   user: DEFAULT_USER_FEATURES,
+  dedup: DEFAULT_DEDUP,
   covisHistory: 10,
   covisRowCap: 100,
   covisPairDecay: 0.9,
@@ -127,9 +133,17 @@ export interface PersonalizationProcessorOptions {
 const bytesCodec: Codec<Buffer> = { encode: (b) => b, decode: (b) => Buffer.from(b) };
 
 export class PersonalizationProcessor implements Processor {
-  readonly users = new KeyValueStore<UserState>('users');
+  /** Each partition's id dictionary: the integers its users' and items' state holds. */
+  // A new name marks its chunk changed at once, so the store always holds the whole dictionary.
+  readonly dictionaries = new Dictionaries((partition, chunk, names) => this.dictionaryStore.put(dictionaryKey(partition, chunk), partition, names));
+  /** The dictionaries' chunks (key `<partition>:<chunk>`), committed with the state that uses them. */
+  readonly dictionaryStore = new KeyValueStore<string[]>('dictionary', dictionaryChunkCodec);
+  readonly users: KeyValueStore<UserState>;
   readonly items = new KeyValueStore<ItemState>('items', itemStateCodec);
-  readonly covis = new KeyValueStore<CovisRow>('covis', covisRowCodec);
+  readonly covis = new KeyValueStore<CovisRow>('covis', covisRowCodec(this.dictionaries));
+  /** The de-duplication indexes' chunks (key `<partition>:<seq>`), see DedupIndex. */
+  readonly dedupStore = new KeyValueStore<DedupChunk>('dedup', dedupChunkCodec);
+  private readonly dedup = new Map<number, DedupIndex>();
   readonly catalog = new KeyValueStore<CatalogEntry>('catalog');
   /**
    * Stream time per partition of user_interactions (key `p<partition>`): committed with the state
@@ -172,7 +186,9 @@ export class PersonalizationProcessor implements Processor {
     this.eventClock = { now: this.wallClock, policy: this.config.eventTime };
     this.lastArrival = this.wallClock();
     this.models = new InstanceModels(this.config.models);
-    const stores = [this.users, this.items, this.covis, ...(options.globalCatalog ? [] : [this.catalog]), this.modelStore, this.clock];
+    this.users = new KeyValueStore<UserState>('users', userStateCodec(this.dictionaries, this.config.user));
+    // The dictionary first: a restore reads it before the values that refer to it.
+    const stores = [this.dictionaryStore, this.users, this.items, this.covis, this.dedupStore, ...(options.globalCatalog ? [] : [this.catalog]), this.modelStore, this.clock];
     this.stores = stores as KeyValueStore<unknown>[];
   }
 
@@ -185,6 +201,10 @@ export class PersonalizationProcessor implements Processor {
   onAssigned(partitions: readonly TopicPartition[]): void {
     if (partitions.length > 0) this.anchor = Math.min(...partitions.map((tp) => tp.partition));
     this.ownedPartitions = [...new Set(partitions.filter((tp) => tp.topic === this.options.topics.interactions).map((tp) => tp.partition))];
+    // Dictionaries and dedup indexes become what was restored (the objects stay: values point at them).
+    const restored = [...new Set(partitions.map((tp) => tp.partition))];
+    this.dictionaries.reconcile(restored, this.dictionaryStore.entries());
+    this.reconcileDedup(restored);
     // Stream time is what the restored partitions had committed (it never moves backwards).
     for (const [, ts] of this.clock.entries()) this.advanceStreamTime(ts);
     this.models.restore(this.modelStore.entries());
@@ -202,6 +222,7 @@ export class PersonalizationProcessor implements Processor {
   applyCommitted(writes: readonly StateWrite[]): void {
     const models: [string, Buffer][] = [];
     const items: string[] = [];
+    const reload = new Set<number>();
     for (const w of writes) {
       const store = this.stores.find((s) => s.name === w.store);
       if (store === undefined) continue;
@@ -215,12 +236,47 @@ export class PersonalizationProcessor implements Processor {
       if (store === this.modelStore) models.push([w.key, w.value]);
       else if (store === this.items || store === this.catalog) items.push(w.key);
       else if (store === this.clock) this.advanceStreamTime(this.clock.get(w.key)!);
+      else if (store === this.dictionaryStore) {
+        // New names before anything reads the values that refer to them; a chunk that does not
+        // continue what is held (never expected) reloads that partition's dictionary.
+        const k = parseDictionaryKey(w.key);
+        if (k !== undefined && !this.dictionaries.of(w.partition).extend(k.chunk, this.dictionaryStore.get(w.key)!)) reload.add(w.partition);
+      }
     }
+    if (reload.size > 0) this.dictionaries.reconcile(reload, this.dictionaryStore.entries());
     for (const id of items) {
       const item = this.items.get(id);
       if (item !== undefined && Number.isFinite(item.logPop)) this.popularity.offer(id, this.catalog.get(id)?.category, item.logPop);
     }
     if (models.length > 0) this.models.restore(models);
+  }
+
+  /** Partition `partition`'s de-duplication index. */
+  dedupIndex(partition: number): DedupIndex {
+    let index = this.dedup.get(partition);
+    if (index === undefined) {
+      index = new DedupIndex(partition, this.config.dedup);
+      this.dedup.set(partition, index);
+    }
+    return index;
+  }
+
+  /** Loads each restored partition's dedup index from its store, unless it holds those chunks already. */
+  private reconcileDedup(partitions: readonly number[]): void {
+    const byPartition = new Map<number, DedupChunk[]>();
+    for (const [key, chunk] of this.dedupStore.entries()) {
+      const p = Number(key.slice(0, key.indexOf(':')));
+      let list = byPartition.get(p);
+      if (list === undefined) byPartition.set(p, (list = []));
+      list.push(chunk);
+    }
+    for (const p of partitions) {
+      const chunks = (byPartition.get(p) ?? []).sort((a, b) => a.seq - b.seq);
+      const index = this.dedupIndex(p);
+      const held = index.chunkList();
+      const same = held.length >= chunks.length && chunks.every((c, i) => held[i] === c);
+      if (!same) index.load(chunks);
+    }
   }
 
   process(records: readonly LogRecord[], context: Emitter): void {
@@ -302,29 +358,26 @@ export class PersonalizationProcessor implements Processor {
 
   /** Applies one valid event: the user side, then the item updates it causes. */
   applyInteraction(event: InteractionEvent, partition: number, context: Emitter): void {
-    let user = this.users.get(event.user_id);
-    if (event.event_id !== undefined && user?.ids.includes(event.event_id)) {
+    const dedup = this.dedupIndex(partition);
+    if (event.event_id !== undefined && dedup.has(event.event_id)) {
       this.stats.duplicates++;
       return;
     }
+    let user = this.users.get(event.user_id);
     const e = enrich(event, { categoryOf: (id) => this.catalog.get(id)?.category, segmentsOf: () => segmentsOf(user) });
     this.stats.processed++;
     this.watermark.observe(e.ts);
     if (e.ts > this.stats.streamTime) this.stats.streamTime = e.ts;
     if (e.ts > (this.partitionTime.get(partition) ?? Number.NEGATIVE_INFINITY)) this.partitionTime.set(partition, e.ts);
-    if (user === undefined) user = emptyUserState(e.ts);
+    if (user === undefined) user = emptyUserState(e.ts, this.dictionaries.of(partition), this.config.user);
     for (const listener of this.listeners) listener(e, user);
     if (e.contentId !== undefined && INTERACTION_WEIGHT[e.type] > 0) {
       this.emitItemUpdates(e, user, context);
       this.models.learn(e.userId, e.contentId, e.requestId, user.recent.map((r) => r[0]), e.ts);
       if (this.models.covisRescaleDue) this.rescaleCovisitation();
     }
-    for (const feature of USER_FEATURES) feature.update(user, e, this.config.user);
-    if (e.eventId !== undefined) {
-      user.ids.push(e.eventId);
-      if (user.ids.length > this.config.user.dedupIds) user.ids.shift();
-    }
-    user.n++;
+    user.update(e);
+    if (e.eventId !== undefined) dedup.add(e.eventId, e.ts);
     this.users.put(e.userId, partition, user);
   }
 
@@ -359,7 +412,7 @@ export class PersonalizationProcessor implements Processor {
   private rescaleCovisitation(): void {
     const f = 1 / this.models.covisGrowth;
     for (const [id, row] of this.covis.entries()) {
-      for (const [other, w] of row) row.set(other, Math.fround(w * f));
+      row.scale(f);
       this.covis.put(id, this.itemPartition(id), row);
     }
     this.models.covisGrowth = 1;
@@ -385,6 +438,12 @@ export class PersonalizationProcessor implements Processor {
       if (ts > (this.clock.get(`p${partition}`) ?? Number.NEGATIVE_INFINITY)) this.clock.put(`p${partition}`, partition, ts);
     }
     this.partitionTime.clear();
+    // Only what changed: a dedup index's filling chunk and the ones it dropped.
+    for (const [partition, index] of this.dedup) {
+      const { put, deleted } = index.takeChanges();
+      for (const chunk of put) this.dedupStore.put(dedupKey(partition, chunk.seq), partition, chunk);
+      for (const seq of deleted) this.dedupStore.delete(dedupKey(partition, seq), partition);
+    }
     this.models.writeChanges((key, value) => this.modelStore.put(key, this.anchor, value), this.stats.streamTime);
   }
 
@@ -459,8 +518,8 @@ export class PersonalizationProcessor implements Processor {
   /** Applies one item update to the item's state. */
   applyItemUpdate(update: ItemUpdate, partition: number, context: Emitter): void {
     if (update.k === 'pair') {
-      const row = this.covis.get(update.item) ?? new Map<string, number>();
-      addCovisitation(row, update.other, update.w, this.config.covisRowCap);
+      const row = this.covis.get(update.item) ?? new SparseRow(this.dictionaries.of(partition), this.config.covisRowCap);
+      addCovisitation(row, update.other, update.w);
       this.covis.put(update.item, partition, row);
       return;
     }
@@ -510,6 +569,15 @@ export class PersonalizationProcessor implements Processor {
     if (checked.ok) return checked.value;
     this.deadLetter(record, checked.errors, context);
     return undefined;
+  }
+
+  /**
+   * Mean committed bytes of a user's state and of an item's (windows plus co-visitation row), from
+   * a sample of up to `sample` keys each (eddy_state_bytes_per_user / _per_item, bench/state-size.ts).
+   */
+  stateSizes(sample = 1000): { perUser: number; perItem: number } {
+    const perItem = this.items.meanEncodedBytes(sample) + (this.items.size === 0 ? 0 : (this.covis.meanEncodedBytes(sample) * this.covis.size) / this.items.size);
+    return { perUser: Math.round(this.users.meanEncodedBytes(sample)), perItem: Math.round(perItem) };
   }
 
   /** Popularity of an item decayed to stream time, comparable to others' (for scoring). */

@@ -131,8 +131,9 @@ export class BucketedRing {
   }
 
   /** Rebuilds a ring from `toJSON` output; throws `RangeError` on a malformed value. */
-  static fromJSON(json: RingJSON): BucketedRing {
-    const ring = new BucketedRing(json);
+  static fromJSON<R extends BucketedRing>(this: new (spec: RingSpec) => R, json: RingJSON): R {
+    // `new this`: a subclass (the state primitive SlidingCounter) gets an instance of itself.
+    const ring = new this(json);
     const { head, counts } = json;
     if (!Array.isArray(counts) || counts.length > ring.slots) {
       throw new RangeError(`counts must be an array of at most ${ring.slots} numbers`);

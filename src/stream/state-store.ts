@@ -95,6 +95,18 @@ export class KeyValueStore<V> {
     return { writes, changed };
   }
 
+  /** Mean encoded bytes of up to `sample` entries (the first ones held), 0 for an empty store. */
+  meanEncodedBytes(sample = 1000): number {
+    let n = 0;
+    let bytes = 0;
+    for (const value of this.data.values()) {
+      if (n >= sample) break;
+      bytes += this.codec.encode(value).length;
+      n++;
+    }
+    return n === 0 ? 0 : bytes / n;
+  }
+
   /** Every entry, encoded as in the changelog (to republish a whole store, e.g. to a Redis that lost it). */
   snapshot(): StateWrite[] {
     const writes: StateWrite[] = [];

@@ -8,18 +8,30 @@ import type { CatalogEntry } from '../../src/features/catalog.ts';
 import { covisRowCodec, countInteraction, emptyItemState, itemStateCodec, type CovisRow } from '../../src/features/item-features.ts';
 import { RedisFeaturePublisher, storeVersions } from '../../src/features/redis-publisher.ts';
 import { LruCache, RedisFeatureStore } from '../../src/features/redis-store.ts';
-import { emptyUserState, type UserState } from '../../src/features/user-features.ts';
+import { emptyUserState, userStateCodec } from '../../src/features/user-features.ts';
 import type { StateWrite } from '../../src/log/types.ts';
 import { jsonCodec } from '../../src/stream/state-store.ts';
+import { Dictionaries } from '../../src/stream/state/id-dictionary.ts';
+import { SparseRow } from '../../src/stream/state/sparse-row.ts';
+import { dictionaryChunkCodec, dictionaryKey } from '../../src/stream/state/id-dictionary.ts';
 import { freePort } from '../support/process.ts';
 import { dropPrefix, ensureRedis, RedisProxy, testPrefix } from '../support/redis.ts';
 
-const users = jsonCodec<UserState>();
+const dictionaries = new Dictionaries();
+const users = userStateCodec(dictionaries);
+const covisRows = covisRowCodec(dictionaries);
+/** A user state of `n` interactions (and `recent` items), as the processor would commit it. */
+function userWith(n: number, recent: [string, number, number, string | null][] = []) {
+  const user = emptyUserState(T, dictionaries.of(0));
+  user.n = n;
+  user.recent.push(...recent);
+  return user;
+}
 const catalogCodec = jsonCodec<CatalogEntry>();
 const T = Date.parse('2026-11-28T10:00:00.000Z');
 
 function userWrite(key: string, n: number | null, partition = 0): StateWrite {
-  const value = n === null ? null : users.encode({ ...emptyUserState(T), n });
+  const value = n === null ? null : users.encode(userWith(n));
   return { store: 'users', partition, key, value };
 }
 
@@ -27,6 +39,11 @@ function itemWrite(key: string, last: number): StateWrite {
   const state = emptyItemState();
   countInteraction(state, 'click', last, 1e-8);
   return { store: 'items', partition: 0, key, value: itemStateCodec.encode(state) };
+}
+
+/** Publishes dictionary chunk `chunk` of partition 0 (version: its length, as FeatureSync does). */
+async function publisherPutDictionary(publisher: RedisFeaturePublisher, chunk: number, names: string[]): Promise<void> {
+  await publisher.publish([{ store: 'dictionary', partition: 0, key: dictionaryKey(0, chunk), value: dictionaryChunkCodec.encode(names) }], [names.length]);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -203,10 +220,13 @@ describe('Redis feature store', () => {
   it('reads 1 user + 10 co-visitation rows + 50 catalogue entries in one round trip', async (t) => {
     const { publisher, store } = await open();
     await store.ready();
-    const user = { ...emptyUserState(T), recent: Array.from({ length: 30 }, (_, i): [string, number, number, string | null] => [`c${i}`, T - i, 1, 'news']), n: 30 };
-    const row: CovisRow = new Map(Array.from({ length: 100 }, (_, i) => [`c${i}`, 1 / (i + 1)]));
+    const user = userWith(30, Array.from({ length: 30 }, (_, i): [string, number, number, string | null] => [`c${i}`, T - i, 1, 'news']));
+    const row: CovisRow = new SparseRow(dictionaries.of(0), 100);
+    for (let i = 0; i < 100; i++) row.add(`c${i}`, 1 / (i + 1));
+    // The row's ids are interned: the dictionary is published as the processor's would be.
+    for (const [chunk, names] of dictionaries.of(0).takeChangedChunks()) await publisherPutDictionary(publisher, chunk, names);
     const writes: StateWrite[] = [{ store: 'users', partition: 0, key: 'u1', value: users.encode(user) }];
-    for (let i = 0; i < 10; i++) writes.push({ store: 'covis', partition: 0, key: `c${i}`, value: covisRowCodec.encode(row) });
+    for (let i = 0; i < 10; i++) writes.push({ store: 'covis', partition: 0, key: `c${i}`, value: covisRows.encode(row) });
     for (let i = 0; i < 50; i++) {
       const entry: CatalogEntry = { content_id: `c${i}`, category: 'news', tags: ['a', 'b'], title: `Title ${i}`, addedAt: T };
       writes.push({ store: 'catalog', partition: 0, key: `c${i}`, value: catalogCodec.encode(entry) });

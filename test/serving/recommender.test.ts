@@ -4,6 +4,8 @@ import { diversify, Recommender } from '../../src/serving/recommender.ts';
 import type { FeatureStore } from '../../src/features/feature-store.ts';
 import { emptyItemState } from '../../src/features/item-features.ts';
 import { DEFAULT_USER_FEATURES, emptyUserState } from '../../src/features/user-features.ts';
+import { IdDictionary } from '../../src/stream/state/id-dictionary.ts';
+import { SparseRow } from '../../src/stream/state/sparse-row.ts';
 import type { CatalogEntry } from '../../src/features/catalog.ts';
 
 test('diversify caps a category at its share while others qualify', () => {
@@ -21,10 +23,13 @@ test('diversify fills with the capped category when nothing else qualifies', () 
 
 function storeWith(parts: { user?: ReturnType<typeof emptyUserState>; covis?: Record<string, Record<string, number>>; popular: string[]; catalog: Record<string, string> }): FeatureStore {
   const items = new Map<string, ReturnType<typeof emptyItemState>>();
-  const rows = new Map<string, Map<string, number>>();
+  const rows = new Map<string, SparseRow>();
+  const dictionary = new IdDictionary(0);
   for (const [id, row] of Object.entries(parts.covis ?? {})) {
     items.set(id, emptyItemState());
-    rows.set(id, new Map(Object.entries(row)));
+    const sparse = new SparseRow(dictionary, 100);
+    for (const [other, w] of Object.entries(row)) sparse.add(other, w);
+    rows.set(id, sparse);
   }
   return {
     kind: 'in-process',
@@ -43,8 +48,8 @@ function storeWith(parts: { user?: ReturnType<typeof emptyUserState>; covis?: Re
 test('the blend ranks co-visited neighbours of recent items above merely popular ones, with reasons', async () => {
   const user = emptyUserState(0);
   user.recent.push(['a', 900, 2, 'x']);
-  user.seen.push('a');
-  user.aff = { x: { value: 2, ts: 900 } };
+  user.seen.add('a');
+  user.affinity.add('x', 2, 900);
   const store = storeWith({
     user,
     covis: { a: { b: 5, c: 1 } },
