@@ -251,12 +251,14 @@ export class Recommender {
       const entries = await this.store.catalog(ids);
       return ids.filter((_, i) => entries[i]?.category === category);
     };
-    let pool: string[] = [];
     // With a category, read ahead (most waiting items are of other categories), widening as needed.
-    for (let limit = category === undefined ? slots : 16 * slots; ; limit *= 4) {
-      const ids = exploration.waitingFresh(now, limit, accept);
+    let limit = category === undefined ? slots : 16 * slots;
+    let ids = exploration.waitingFresh(now, limit, accept);
+    let pool = await inCategory(ids);
+    while (pool.length < slots && ids.length >= limit) {
+      limit *= 4;
+      ids = exploration.waitingFresh(now, limit, accept);
       pool = await inCategory(ids);
-      if (pool.length >= slots || ids.length < limit) break;
     }
     if (pool.length < slots) pool = pool.concat(await inCategory(exploration.shownFresh(now, SHOWN_SAMPLE, rng, accept)));
     return pool;

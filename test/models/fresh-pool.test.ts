@@ -30,7 +30,7 @@ test('the fresh-pool index names the items a walk over every fresh item finds, l
         if (o.kind === 'add') ex.addItem(`i${o.item}`, o.at);
         else if (o.kind === 'show') ex.recordImpression(`i${o.item}`);
         else if (o.kind === 'click') ex.recordClick(`i${o.item}`);
-        else ex.prune(o.now);
+        else if (o.kind === 'prune') ex.prune(o.now);
       }
       if (restore) ex = Exploration.fromJSON(JSON.parse(JSON.stringify(ex.toJSON())));
       const expected = walked(ex, now);
