@@ -3,7 +3,8 @@
  * `--quick` for one short run of each, `--no-kafka` / `--kafka-only` to leave out or keep only the
  * Kafka-mode figure, `--no-replay` to leave out the MovieLens replay, `--no-http` the HTTP figures
  * (autocannon in a separate process), `--no-state` the 1M-user state figure, `--no-codec` the
- * record decode rates). Each figure is the median of several runs, beside a baseline measured in the
+ * record decode rates, `--no-recommend-cpu` the CPU cost of one recommend() call). Each figure is
+ * the median of several runs, beside a baseline measured in the
  * same run, because the machine is small and noisy.
  */
 import { spawnSync } from 'node:child_process';
@@ -24,6 +25,7 @@ const replay = embedded && !process.argv.includes('--no-replay');
 const http = embedded && !process.argv.includes('--no-http');
 const state = embedded && !process.argv.includes('--no-state');
 const codec = !process.argv.includes('--no-codec') && !process.argv.includes('--kafka-only');
+const recommendCpu = embedded && !process.argv.includes('--no-recommend-cpu');
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const runs = quick ? 1 : 3;
 const events = quick ? 50_000 : 200_000;
@@ -95,6 +97,18 @@ if (http) {
   results.serve_under_ingest_events_per_sec = med((f) => f.serve_under_ingest_events_per_sec);
   results.freshness_p99_ms = med((f) => f.freshness_p99_ms);
   results.freshness_p50_ms = med((f) => f.freshness_p50_ms);
+}
+
+if (recommendCpu) {
+  // Its own process: the 100k-user state's heap (and its GC) stays out of the other figures.
+  log(`CPU cost of one recommend() call on a 100k-user state (its own process), ${runs} runs`);
+  const script = fileURLToPath(new URL('./recommend-cpu.ts', import.meta.url));
+  const run = spawnSync(process.execPath, ['--import', 'tsx', script, ...(quick ? ['--quick'] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = run.stdout.trim().split('\n').at(-1);
+  if (run.status === 0 && line) {
+    const figures = JSON.parse(line) as { warm: unknown; cold: unknown; baseline_user_read: unknown };
+    results.recommend_cpu = { warm: figures.warm, cold: figures.cold, baseline_user_read: figures.baseline_user_read };
+  } else results.recommend_cpu = { failed: `exit ${run.status}` };
 }
 
 if (state) {

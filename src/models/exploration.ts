@@ -4,6 +4,8 @@
 // unseen items draw from a uniform prior and get shown, items that keep failing fade out.
 // Chapelle & Li, "An Empirical Evaluation of Thompson Sampling", NIPS 2011.
 
+import { FreshPool } from './fresh-pool.ts';
+
 /** A source of uniform numbers in [0, 1); inject a seeded one for reproducible runs. */
 export type Rng = () => number;
 
@@ -97,6 +99,8 @@ export class Exploration {
   private readonly stats = new Map<string, ItemStats>();
   /** Items pruned after leaving the fresh set; a bare id costs less than its counters. */
   private readonly graduated = new Set<string>();
+  /** The counters indexed for serving's per-request pick (see fresh-pool.ts). */
+  private readonly pool = new FreshPool();
 
   constructor(options: ExplorationOptions = {}) {
     this.share = options.share ?? 0.1;
@@ -119,7 +123,9 @@ export class Exploration {
 
   /** Registers a catalogue item and when it was published (epoch ms). */
   addItem(item: string, publishedAt: number): void {
-    this.entry(item).publishedAt = publishedAt;
+    const s = this.entry(item);
+    s.publishedAt = publishedAt;
+    this.pool.file(item, s);
   }
 
   /** Whether the item has counters (it was registered, shown or clicked and not pruned). */
@@ -130,7 +136,9 @@ export class Exploration {
   /** Counts one showing of an item. */
   recordImpression(item: string): void {
     if (this.graduated.has(item) || (this.onlyKnown && !this.stats.has(item))) return;
-    this.entry(item).impressions++;
+    const s = this.entry(item);
+    s.impressions++;
+    this.pool.file(item, s);
   }
 
   /** Counts one click; a click without a recorded impression also counts as one. */
@@ -139,6 +147,7 @@ export class Exploration {
     const s = this.entry(item);
     s.clicks++;
     if (s.impressions < s.clicks) s.impressions = s.clicks;
+    this.pool.file(item, s);
   }
 
   /** Impressions and clicks so far. */
@@ -156,11 +165,29 @@ export class Exploration {
     return s.impressions < this.minImpressions || now - s.publishedAt < this.maxAgeMs;
   }
 
-  /** The registered items still fresh at `now` (the pool serving explores). */
+  /** The registered items still fresh at `now` (the pool serving explores). A walk over every item: serving reads {@link waitingFresh} and {@link shownFresh}. */
   freshItems(now = Date.now()): string[] {
     const out: string[] = [];
     for (const id of this.stats.keys()) if (this.isFresh(id, now)) out.push(id);
     return out;
+  }
+
+  /**
+   * Up to `n` fresh items never shown that `accept` takes, longest-waiting first: the ones a pick
+   * explores before any Thompson draw (they draw 2, see {@link place}), read from the index.
+   */
+  waitingFresh(now: number, n: number, accept: (id: string) => boolean): string[] {
+    return this.pool.firstWaiting(n, (id) => this.isFresh(id, now) && accept(id));
+  }
+
+  /**
+   * Fresh items shown before that `accept` takes, to compete by Thompson draws: all of them while
+   * there are at most `max`, else `max` chosen at random. With hundreds of barely-shown items the
+   * best draw comes from one of the most uncertain anyway, so a random subset changes little of
+   * what is explored, and a request draws at most `max` Betas instead of one per fresh item.
+   */
+  shownFresh(now: number, max: number, rng: Rng, accept: (id: string) => boolean): string[] {
+    return this.pool.sampleShown(max, rng, (id) => this.isFresh(id, now) && accept(id));
   }
 
   /** One Thompson draw of an item's click rate. */
@@ -177,9 +204,18 @@ export class Exploration {
    * impressions: the caller does once the list is really shown.
    */
   pick(candidates: readonly string[], slots: number, rng: Rng, freshPool: readonly string[] = [], now = Date.now()): string[] {
+    return this.place(candidates, slots, this.exploreSlots(slots, rng), rng, freshPool, now);
+  }
+
+  /** How many of `slots` go to exploration this time: `share * slots`, rounded up at random by its fraction. */
+  exploreSlots(slots: number, rng: Rng): number {
     const want = this.share * slots;
-    let nExplore = Math.floor(want);
-    if (rng() < want - nExplore) nExplore++;
+    const n = Math.floor(want);
+    return rng() < want - n ? n + 1 : n;
+  }
+
+  /** {@link pick} with the number of explored slots drawn already ({@link exploreSlots}). */
+  place(candidates: readonly string[], slots: number, nExplore: number, rng: Rng, freshPool: readonly string[] = [], now = Date.now()): string[] {
     const fresh = new Set<string>();
     for (const id of freshPool) if (this.isFresh(id, now)) fresh.add(id);
     for (const id of candidates) if (this.isFresh(id, now)) fresh.add(id);
@@ -214,6 +250,7 @@ export class Exploration {
     for (const [id] of this.stats) {
       if (!this.isFresh(id, now)) {
         this.stats.delete(id);
+        this.pool.remove(id);
         this.graduated.add(id);
         n++;
       }
@@ -235,6 +272,7 @@ export class Exploration {
       e.stats.set(id, { impressions, clicks, publishedAt: publishedAt === -1 ? -Infinity : publishedAt });
     }
     for (const id of s.graduated) e.graduated.add(id);
+    e.pool.rebuild(e.stats);
     return e;
   }
 }

@@ -91,6 +91,9 @@ interface Candidate {
 }
 
 
+/** At most this many shown fresh items compete by Thompson draws in one request (see Exploration.shownFresh). */
+const SHOWN_SAMPLE = 64;
+
 function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-Math.max(-35, Math.min(35, x))));
 }
@@ -160,15 +163,18 @@ export class Recommender {
     if (this.access !== undefined) ({ ranked, served } = await this.rank(request, requestId, user, scored));
     let list = diversify(ranked, request.k, config.maxCategoryShare);
     // Cold users get trending only (API.md); known users give a share of their slots to fresh items.
-    const pool = known && this.access !== undefined ? await this.freshPool(request, list, now, blocked) : [];
+    const models = known ? this.access?.models : undefined;
+    const slots = models !== undefined && models.exploration.share > 0 ? models.exploration.exploreSlots(request.k, models.rng) : 0;
+    const pool = slots > 0 ? await this.freshPool(request, list, now, blocked, slots) : [];
     const explored = new Set<string>();
     if (pool.length > 0) {
-      const { models } = this.access!;
       const byId = new Map(list.map((c) => [c.id, c]));
-      const entries = await store.catalog(pool);
-      const category = new Map(pool.map((id, i) => [id, entries[i]?.category]));
-      const picked = models.exploration.pick(list.map((c) => c.id), request.k, models.rng, pool, now);
+      const picked = models!.exploration.place(list.map((c) => c.id), request.k, slots, models!.rng, pool, now);
       for (const id of picked) if (!byId.has(id)) explored.add(id);
+      // Categories of the explored items only: the pool may hold hundreds.
+      const ids = [...explored];
+      const entries = await store.catalog(ids);
+      const category = new Map(ids.map((id, i) => [id, entries[i]?.category]));
       list = picked.map((id) => byId.get(id) ?? { id, covis: 0, affinity: 0, popularity: 0, emb: 0, score: 0, category: category.get(id) });
     }
     if (served !== undefined) this.access!.recordImpressions({ ...served, shown: list.map((c) => c.id) });
@@ -229,15 +235,33 @@ export class Recommender {
     return { ranked, served };
   }
 
-  /** Fresh catalogue items (not blocked, not listed, in the requested category) that exploration may show. */
-  private async freshPool(request: RecommendRequest, list: Candidate[], now: number, blocked: { has(id: string): boolean }): Promise<string[]> {
-    const { exploration } = this.access!.models;
-    if (exploration.share <= 0) return [];
+  /**
+   * Fresh catalogue items (not blocked, not listed, in the requested category) that exploration may
+   * show in `slots` slots: never-shown items win every slot they can (exploration's rule), so the
+   * longest-waiting `slots` of them are all a pick needs; only when too few wait do shown fresh
+   * items compete, a bounded sample of them (Exploration.shownFresh).
+   */
+  private async freshPool(request: RecommendRequest, list: Candidate[], now: number, blocked: { has(id: string): boolean }, slots: number): Promise<string[]> {
+    const { exploration, rng } = this.access!.models;
     const inList = new Set(list.map((c) => c.id));
-    const ids = exploration.freshItems(now).filter((id) => !inList.has(id) && !blocked.has(id));
-    if (ids.length === 0 || request.category === undefined) return ids;
-    const entries = await this.store.catalog(ids);
-    return ids.filter((_, i) => entries[i]?.category === request.category);
+    const accept = (id: string) => !inList.has(id) && !blocked.has(id);
+    const { category } = request;
+    const inCategory = async (ids: string[]): Promise<string[]> => {
+      if (category === undefined || ids.length === 0) return ids;
+      const entries = await this.store.catalog(ids);
+      return ids.filter((_, i) => entries[i]?.category === category);
+    };
+    // With a category, read ahead (most waiting items are of other categories), widening as needed.
+    let limit = category === undefined ? slots : 16 * slots;
+    let ids = exploration.waitingFresh(now, limit, accept);
+    let pool = await inCategory(ids);
+    while (pool.length < slots && ids.length >= limit) {
+      limit *= 4;
+      ids = exploration.waitingFresh(now, limit, accept);
+      pool = await inCategory(ids);
+    }
+    if (pool.length < slots) pool = pool.concat(await inCategory(exploration.shownFresh(now, SHOWN_SAMPLE, rng, accept)));
+    return pool;
   }
 
   /** Co-visitation neighbours of the user's recent items, into `scratch.covis`, scaled so the best is 1. */
