@@ -39,7 +39,8 @@ export interface InstanceOptions {
   readonly processingThread?: ProcessingThread;
   /**
    * Commit at most this often while records keep coming, ms. With the processor in a worker, reads
-   * follow commits, so this bounds freshness. Default 50 (worker), 2000 (main).
+   * follow commits, so this bounds freshness (under load commits space out by themselves: see
+   * StreamTask's maxCommitShare). Default 20 (worker), 2000 (main).
    */
   readonly commitIntervalMs?: number;
 }
@@ -74,7 +75,7 @@ export async function startEmbeddedInstance(options: InstanceOptions): Promise<E
     topics: consumed,
     ...(placement.driver !== undefined ? { driver: placement.driver } : { processor }),
     maxBatch: options.maxBatch ?? 5000,
-    commitIntervalMs: options.commitIntervalMs ?? (thread === 'worker' ? 50 : 2000),
+    commitIntervalMs: options.commitIntervalMs ?? (thread === 'worker' ? 20 : 2000),
     onCommitted: (info) => {
       placement.committed(info);
       for (const r of info.records) positions.set(`${r.topic}/${r.partition}`, r.offset + 1);
