@@ -21,6 +21,8 @@ interface Spec {
   readonly items: number;
   /** Events beyond one per user, spread over random users. */
   readonly extraEvents?: number;
+  /** Where the processor runs (default: the deployment's default, a worker thread). */
+  readonly thread?: 'worker' | 'main';
 }
 
 const CHUNK = 5000;
@@ -56,7 +58,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'eddy-bench-state-'));
   const log = (s: string) => process.stderr.write(`${s}\n`);
   try {
-    const instance = await startEmbeddedInstance({ dataDir: dir, durability: 'normal', maxLag: Number.MAX_SAFE_INTEGER });
+    const instance = await startEmbeddedInstance({ dataDir: dir, durability: 'normal', maxLag: Number.MAX_SAFE_INTEGER, processingThread: spec.thread });
     const categories = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
     for (let i = 0; i < spec.items; i += CHUNK) {
       await instance.ingest.items(Array.from({ length: Math.min(CHUNK, spec.items - i) }, (_, j) => ({ content_id: `c${i + j}`, category: categories[(i + j) % categories.length] })));
@@ -84,7 +86,7 @@ async function main(): Promise<void> {
     await instance.stop();
 
     const r0 = performance.now();
-    const restarted = await startEmbeddedInstance({ dataDir: dir, durability: 'normal' });
+    const restarted = await startEmbeddedInstance({ dataDir: dir, durability: 'normal', processingThread: spec.thread });
     const restoreS = (performance.now() - r0) / 1000;
     const rssAfter = rssMb();
     await restarted.stop();

@@ -74,7 +74,7 @@ class ReplicatingDriver implements TaskDriver {
   }
 
   restoreEntry(store: string, key: string, partition: number, value: Buffer): void {
-    this.replica.stores.find((s) => s.name === store)?.restoreEntry(key, partition, value);
+    this.replica.restoreCommitted(store, key, partition, value);
     this.remote.restoreEntry(store, key, partition, value);
   }
 

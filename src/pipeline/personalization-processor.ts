@@ -214,6 +214,18 @@ export class PersonalizationProcessor implements Processor {
     }
   }
 
+  /** A replica's restore of one committed entry (see {@link applyCommitted}); `onAssigned` follows. */
+  restoreCommitted(store: string, key: string, partition: number, value: Buffer): void {
+    const s = this.stores.find((x) => x.name === store);
+    if (s !== undefined) this.loadCommitted(s, key, partition, value);
+  }
+
+  /** Users and co-visitation rows are decoded when read; what derived state needs, at once. */
+  private loadCommitted(store: KeyValueStore<unknown>, key: string, partition: number, value: Buffer): void {
+    if (store === this.users || store === this.covis) store.loadEncoded(key, partition, value);
+    else store.restoreEntry(key, partition, value);
+  }
+
   /**
    * Follows a processor that runs elsewhere (a worker thread): applies the state writes it
    * committed, and what derives from them (popularity, stream time, models). This instance then
@@ -230,9 +242,7 @@ export class PersonalizationProcessor implements Processor {
         store.forget(w.key);
         continue;
       }
-      // Users and co-visitation rows are decoded when read; what derived state needs, at once.
-      if (store === this.users || store === this.covis) store.loadEncoded(w.key, w.partition, w.value);
-      else store.restoreEntry(w.key, w.partition, w.value);
+      this.loadCommitted(store, w.key, w.partition, w.value);
       if (store === this.modelStore) models.push([w.key, w.value]);
       else if (store === this.items || store === this.catalog) items.push(w.key);
       else if (store === this.clock) this.advanceStreamTime(this.clock.get(w.key)!);
