@@ -57,7 +57,7 @@ export interface HttpFigures {
 }
 
 /** An embedded instance with a catalogue and some history, served on a loopback port. */
-async function servedInstance(dir: string): Promise<{ instance: Instance; url: string; close: () => Promise<void> }> {
+export async function servedInstance(dir: string): Promise<{ instance: Instance; url: string; close: () => Promise<void> }> {
   const instance = await startEmbeddedInstance({ dataDir: dir, durability: 'full', maxLag: Number.MAX_SAFE_INTEGER });
   const app = buildApp({ instance });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });

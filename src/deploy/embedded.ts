@@ -137,6 +137,7 @@ export async function startEmbeddedInstance(options: InstanceOptions): Promise<E
         if (Date.now() > deadline) throw new Error(`not drained after ${timeoutMs} ms (lag ${lag()})`);
         await new Promise((r) => setTimeout(r, 2));
       }
+      placement.sync();
     },
     async stop() {
       ready = false;

@@ -5,6 +5,7 @@
  * thread, read in place (tests of the processor itself, tools that drive it directly).
  */
 import type { TopicPartition } from '../log/types.ts';
+import type { ServedList } from '../models/instance-models.ts';
 import type { ModelAccess } from '../serving/recommender.ts';
 import type { DrainedChanges, TaskDriver } from '../stream/driver.ts';
 import { RemoteTopologyDriver } from '../stream/remote-driver.ts';
@@ -13,6 +14,9 @@ import { PersonalizationProcessor, type ProcessingStats } from '../pipeline/pers
 import { PROCESSING_WORKER_MODULE, type ProcessingWorkerOptions } from '../pipeline/processing-worker.ts';
 
 export type ProcessingThread = 'worker' | 'main';
+
+/** Served lists wait this long to travel to the worker together. */
+const IMPRESSIONS_BATCH_MS = 10;
 
 /** The processor as serving and the stream task see it, wherever it runs. */
 export interface ProcessingPlacement {
@@ -24,6 +28,8 @@ export interface ProcessingPlacement {
   readonly access: ModelAccess;
   /** Call after every commit (the replica follows the committed writes). */
   committed(info: CommitInfo): void;
+  /** Makes everything committed so far readable at once (models included): `drained` calls it. */
+  sync(): void;
   /** After the task stopped. */
   close(): Promise<void>;
 }
@@ -32,7 +38,7 @@ export interface ProcessingPlacement {
 export async function placeProcessing(thread: ProcessingThread, options: ProcessingWorkerOptions): Promise<ProcessingPlacement> {
   const processor = new PersonalizationProcessor({ topics: options.topics, partitions: options.partitions, local: true, config: options.config });
   if (thread === 'main') {
-    return { processor, access: processor, committed: () => undefined, close: async () => undefined };
+    return { processor, access: processor, committed: () => undefined, sync: () => undefined, close: async () => undefined };
   }
   const remote = await RemoteTopologyDriver.start({
     module: PROCESSING_WORKER_MODULE,
@@ -40,19 +46,34 @@ export async function placeProcessing(thread: ProcessingThread, options: Process
     storeNames: processor.stores.map((s) => s.name),
     onReport: (stats) => Object.assign(processor.stats, stats as ProcessingStats),
   });
+  // Served lists go to the worker in batches: one message per request would cost more than the list.
+  let impressions: ServedList[] = [];
+  const sendImpressions = (): void => {
+    const lists = impressions;
+    impressions = [];
+    remote.call('impressions', lists);
+  };
   return {
     processor,
-    driver: new ReplicatingDriver(remote, processor),
+    // Lists served before a batch reach the worker before it: a click in the batch may answer one.
+    driver: new ReplicatingDriver(remote, processor, () => impressions.length > 0 && sendImpressions()),
     access: {
-      models: processor.models,
+      get models() {
+        return processor.models;
+      },
       recordImpressions(list) {
         // Counted here at once (what this thread reads), learnt from in the worker.
         processor.models.recordImpressions(list);
-        remote.call('impressions', list);
+        if (impressions.push(list) === 1) setTimeout(sendImpressions, IMPRESSIONS_BATCH_MS).unref();
       },
     },
     committed: (info) => processor.applyCommitted(info.writes),
-    close: () => remote.close(),
+    sync: () => processor.applyCommittedModels(),
+    close: async () => {
+      if (impressions.length > 0) sendImpressions();
+      await remote.close();
+      processor.applyCommittedModels();
+    },
   };
 }
 
@@ -61,6 +82,7 @@ class ReplicatingDriver implements TaskDriver {
   constructor(
     private readonly remote: RemoteTopologyDriver,
     private readonly replica: PersonalizationProcessor,
+    private readonly beforeProcess: () => void,
   ) {}
 
   readonly pipelined = true;
@@ -90,6 +112,7 @@ class ReplicatingDriver implements TaskDriver {
   }
 
   process(records: Parameters<TaskDriver['process']>[0]): Promise<void> {
+    this.beforeProcess();
     return this.remote.process(records);
   }
 

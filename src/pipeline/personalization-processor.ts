@@ -153,6 +153,10 @@ export class PersonalizationProcessor implements Processor {
   /** The global models' records (see InstanceModels), in the anchor partition. */
   readonly modelStore = new KeyValueStore<Buffer>('models', bytesCodec);
   readonly models: InstanceModels;
+  /** Committed model records a replica has not loaded yet (see applyCommittedModels). */
+  private readonly modelsPending = new Map<string, Buffer>();
+  /** The whole-model records (ranker, exploration, meta) a replica loaded last. */
+  private readonly modelsApplied = new Map<string, Buffer>();
   readonly stores: readonly KeyValueStore<unknown>[];
   readonly popularity = new PopularityIndex();
   readonly stats: ProcessingStats = { processed: 0, duplicates: 0, deadLettered: 0, late: 0, streamTime: 0 };
@@ -232,7 +236,6 @@ export class PersonalizationProcessor implements Processor {
    * answers every read as that processor did at its commit; it never processes records itself.
    */
   applyCommitted(writes: readonly StateWrite[]): void {
-    const models: [string, Buffer][] = [];
     const items: string[] = [];
     const reload = new Set<number>();
     for (const w of writes) {
@@ -243,7 +246,7 @@ export class PersonalizationProcessor implements Processor {
         continue;
       }
       this.loadCommitted(store, w.key, w.partition, w.value);
-      if (store === this.modelStore) models.push([w.key, w.value]);
+      if (store === this.modelStore) this.modelsPending.set(w.key, w.value);
       else if (store === this.items || store === this.catalog) items.push(w.key);
       else if (store === this.clock) this.advanceStreamTime(this.clock.get(w.key)!);
       else if (store === this.dictionaryStore) {
@@ -258,7 +261,26 @@ export class PersonalizationProcessor implements Processor {
       const item = this.items.get(id);
       if (item !== undefined && Number.isFinite(item.logPop)) this.popularity.offer(id, this.catalog.get(id)?.category, item.logPop);
     }
-    if (models.length > 0) this.models.restore(models);
+    this.applyCommittedModels();
+  }
+
+  /**
+   * Loads the model records {@link applyCommitted} set aside (it calls this at the end; a caller
+   * may defer it). The ranker and exploration are rebuilt from whole records, so one that did not
+   * change is skipped.
+   */
+  applyCommittedModels(): void {
+    if (this.modelsPending.size === 0) return;
+    const records: [string, Buffer][] = [];
+    for (const [key, value] of this.modelsPending) {
+      // A whole-model record rewritten unchanged (the ranker between clicks) is not rebuilt again.
+      const last = this.modelsApplied.get(key);
+      if (last !== undefined && last.equals(value)) continue;
+      if (!key.startsWith('emb')) this.modelsApplied.set(key, Buffer.from(value)); // a copy: value is a view into a whole message
+      records.push([key, value]);
+    }
+    this.modelsPending.clear();
+    if (records.length > 0) this.models.restore(records);
   }
 
   /** Partition `partition`'s de-duplication index. */

@@ -21,7 +21,7 @@ export function createTopology(options: ProcessingWorkerOptions): WorkerTopology
     processor,
     report: (): ProcessingStats => ({ ...processor.stats }),
     handle(name, payload) {
-      if (name === 'impressions') processor.recordImpressions(payload as ServedList);
+      if (name === 'impressions') for (const list of payload as ServedList[]) processor.recordImpressions(list);
     },
   };
 }
