@@ -86,7 +86,14 @@ export async function startEmbeddedInstance(options: InstanceOptions): Promise<E
       ready = false;
     },
   });
-  await task.start();
+  try {
+    await task.start();
+  } catch (error) {
+    // A worker thread left running would keep the process alive after the failed start.
+    await placement.close().catch(() => undefined);
+    await log.close();
+    throw error;
+  }
   for (const tp of task.assignment) positions.set(`${tp.topic}/${tp.partition}`, log.committedOffset(PROCESSOR_GROUP, tp));
   ready = true;
 
