@@ -47,11 +47,12 @@ export class BucketedRing {
   /** span / bucket: the number of buckets a span is made of. */
   readonly bucketCount: number;
   // n + 1 slots: the extra one holds the partially-overlapping oldest bucket (see module docs).
-  private readonly counts: Float64Array;
-  private readonly slots: number;
+  // Protected, not private: the state primitive SlidingCounter encodes them without a JSON copy.
+  protected readonly counts: Float64Array;
+  protected readonly slots: number;
   // -Infinity means "never written": every comparison below then does the right thing unbranched
   // (any bucket is newer, the first advance clears everything, nothing is late).
-  private headIndex = Number.NEGATIVE_INFINITY;
+  protected headIndex = Number.NEGATIVE_INFINITY;
 
   constructor(spec: RingSpec) {
     // Re-validate: a RingSpec may be a plain object literal that never went through the factory.
@@ -159,7 +160,7 @@ export class BucketedRing {
     this.headIndex = idx;
   }
 
-  private slotOf(idx: number): number {
+  protected slotOf(idx: number): number {
     // Double modulo keeps slots non-negative for pre-1970 (negative) bucket indices.
     return ((idx % this.slots) + this.slots) % this.slots;
   }
