@@ -62,3 +62,15 @@ test('session slot: one session while the gap holds, a new one after it or for a
   assert.equal(s.current!.id, 's2');
   assert.deepEqual(roundTrip(s, (r) => SessionSlot.decode(r, 1000)).copy.current, s.current);
 });
+
+test('sliding counter: the counts form (shape known to the owner) keeps halves as varints, anything else as float64, and negative heads', () => {
+  const spec = BucketedRing.spec(60_000, 10_000);
+  for (const [ts, amounts] of [[1_000_000, [1, 1.5, 2]], [1_000_000, [0.1, 1]], [-50_000, [1, 2]]] as const) {
+    const c = SlidingCounter.of(spec);
+    amounts.forEach((a, i) => c.add(ts + i * 10_000, a));
+    const { copy, bytes } = roundTrip({ encode: (w) => c.encodeCounts(w) }, (r) => SlidingCounter.decodeCounts(r, spec));
+    assert.deepEqual(copy.toJSON(), c.toJSON());
+    if (amounts[0] === 1) assert.ok(bytes <= 10, `${bytes} bytes`);
+  }
+  assert.equal(roundTrip({ encode: (w) => SlidingCounter.of(spec).encodeCounts(w) }, (r) => SlidingCounter.decodeCounts(r, spec)).bytes, 1);
+});
