@@ -40,6 +40,9 @@ function positiveInt(name: string, v: number): number {
   return v;
 }
 
+/** Specs made by `BucketedRing.spec`: valid and frozen. */
+const VALIDATED = new WeakSet<RingSpec>();
+
 /** Sliding-window counter over event time; see the module docs for the exact edge semantics. */
 export class BucketedRing {
   readonly spanMs: number;
@@ -55,8 +58,9 @@ export class BucketedRing {
   protected headIndex = Number.NEGATIVE_INFINITY;
 
   constructor(spec: RingSpec) {
-    // Re-validate: a RingSpec may be a plain object literal that never went through the factory.
-    const { spanMs, bucketMs } = BucketedRing.spec(spec.spanMs, spec.bucketMs);
+    // Re-validate: a RingSpec may be a plain object literal that never went through the factory
+    // (one that did is known, so that decoding a million rings does not validate a million times).
+    const { spanMs, bucketMs } = VALIDATED.has(spec) ? spec : BucketedRing.spec(spec.spanMs, spec.bucketMs);
     this.spanMs = spanMs;
     this.bucketMs = bucketMs;
     this.bucketCount = spanMs / bucketMs;
@@ -75,7 +79,9 @@ export class BucketedRing {
     if (spanMs % bucketMs !== 0) {
       throw new RangeError(`spanMs must be a multiple of bucketMs (got spanMs=${spanMs}, bucketMs=${bucketMs})`);
     }
-    return Object.freeze({ spanMs, bucketMs });
+    const spec = Object.freeze({ spanMs, bucketMs });
+    VALIDATED.add(spec);
+    return spec;
   }
 
   /** Epoch index of the newest bucket, or null if nothing was ever added. */

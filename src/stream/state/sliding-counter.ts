@@ -48,18 +48,24 @@ export class SlidingCounter extends BucketedRing {
       w.uint(0);
       return;
     }
-    let kept = this.slots;
-    while (kept > 0 && this.counts[this.slotOf(head - kept + 1)] === 0) kept--;
+    const { counts, slots } = this;
+    const newest = this.slotOf(head);
+    // One pass newest to oldest (the slot index steps back and wraps, no modulo per bucket): how
+    // many buckets reach the oldest non-zero one, and whether all are halves. This runs for every
+    // changed item at every commit.
+    let kept = 0;
     let halves = true;
-    for (let k = 0; k < kept && halves; k++) {
-      const c = this.counts[this.slotOf(head - k)];
-      halves = c >= 0 && Number.isSafeInteger(c * 2);
+    for (let k = 0, s = newest; k < slots; k++, s = s === 0 ? slots - 1 : s - 1) {
+      const c = counts[s];
+      if (c === 0) continue;
+      kept = k + 1;
+      if (halves && !(c > 0 && Number.isSafeInteger(c * 2))) halves = false;
     }
     w.uint(1 + (head < 0 ? NEGATIVE_HEAD : 0) + (halves ? 0 : FLOAT_COUNTS))
       .uint(Math.abs(head))
       .uint(kept);
-    if (halves) for (let k = 0; k < kept; k++) w.uint(this.counts[this.slotOf(head - k)] * 2);
-    else for (let k = 0; k < kept; k++) w.f64(this.counts[this.slotOf(head - k)]);
+    if (halves) for (let k = 0, s = newest; k < kept; k++, s = s === 0 ? slots - 1 : s - 1) w.uint(counts[s] * 2);
+    else for (let k = 0, s = newest; k < kept; k++, s = s === 0 ? slots - 1 : s - 1) w.f64(counts[s]);
   }
 
   /** Reads `encodeCounts` into a counter of shape `spec`; throws `RangeError` on malformed bytes. */
