@@ -24,11 +24,11 @@ import { validateItemUpdate, type ItemUpdate } from './item-update.ts';
 import { toCatalogEntry, type CatalogEntry } from '../features/catalog.ts';
 import {
   addCovisitation,
-  countInteraction,
   type CovisRow,
   emptyItemState,
   itemStateCodec,
   covisRowCodec,
+  type ItemFeatureConfig,
   type ItemState,
 } from '../features/item-features.ts';
 import { PopularityIndex } from '../features/popularity-index.ts';
@@ -163,6 +163,8 @@ export class PersonalizationProcessor implements Processor {
   readonly watermark: Watermark;
   private readonly config: ProcessingConfig;
   private readonly popLambda: number;
+  /** What the item features are tuned with, resolved once. */
+  private readonly itemFeatures: ItemFeatureConfig;
   private readonly now: () => number;
   private readonly wallClock: () => number;
   private readonly eventClock: EventClock;
@@ -184,6 +186,7 @@ export class PersonalizationProcessor implements Processor {
   constructor(private readonly options: PersonalizationProcessorOptions) {
     this.config = options.config ?? DEFAULT_PROCESSING;
     this.popLambda = halfLifeToLambda(this.config.popularityHalfLifeMs);
+    this.itemFeatures = { popularityLambda: this.popLambda };
     this.watermark = new Watermark(this.config.allowedLatenessMs);
     this.now = options.now ?? Date.now;
     this.wallClock = options.wallClock ?? Date.now;
@@ -556,7 +559,7 @@ export class PersonalizationProcessor implements Processor {
       return;
     }
     const state = this.items.get(update.item) ?? emptyItemState();
-    const onTime = countInteraction(state, update.type, update.ts, this.popLambda) && !this.watermark.isLate(update.ts);
+    const onTime = state.update(update, this.itemFeatures) && !this.watermark.isLate(update.ts);
     if (!onTime) {
       this.stats.late++;
       context.forward({ topic: this.options.topics.late, key: update.item, value: Buffer.from(JSON.stringify(update)) });

@@ -40,6 +40,9 @@ function positiveInt(name: string, v: number): number {
   return v;
 }
 
+/** Specs made by `BucketedRing.spec`: valid and frozen. */
+const VALIDATED = new WeakSet<RingSpec>();
+
 /** Sliding-window counter over event time; see the module docs for the exact edge semantics. */
 export class BucketedRing {
   readonly spanMs: number;
@@ -47,15 +50,17 @@ export class BucketedRing {
   /** span / bucket: the number of buckets a span is made of. */
   readonly bucketCount: number;
   // n + 1 slots: the extra one holds the partially-overlapping oldest bucket (see module docs).
-  private readonly counts: Float64Array;
-  private readonly slots: number;
+  // Protected, not private: the state primitive SlidingCounter encodes them without a JSON copy.
+  protected readonly counts: Float64Array;
+  protected readonly slots: number;
   // -Infinity means "never written": every comparison below then does the right thing unbranched
   // (any bucket is newer, the first advance clears everything, nothing is late).
-  private headIndex = Number.NEGATIVE_INFINITY;
+  protected headIndex = Number.NEGATIVE_INFINITY;
 
   constructor(spec: RingSpec) {
-    // Re-validate: a RingSpec may be a plain object literal that never went through the factory.
-    const { spanMs, bucketMs } = BucketedRing.spec(spec.spanMs, spec.bucketMs);
+    // Re-validate: a RingSpec may be a plain object literal that never went through the factory
+    // (one that did is known, so that decoding a million rings does not validate a million times).
+    const { spanMs, bucketMs } = VALIDATED.has(spec) ? spec : BucketedRing.spec(spec.spanMs, spec.bucketMs);
     this.spanMs = spanMs;
     this.bucketMs = bucketMs;
     this.bucketCount = spanMs / bucketMs;
@@ -74,7 +79,9 @@ export class BucketedRing {
     if (spanMs % bucketMs !== 0) {
       throw new RangeError(`spanMs must be a multiple of bucketMs (got spanMs=${spanMs}, bucketMs=${bucketMs})`);
     }
-    return Object.freeze({ spanMs, bucketMs });
+    const spec = Object.freeze({ spanMs, bucketMs });
+    VALIDATED.add(spec);
+    return spec;
   }
 
   /** Epoch index of the newest bucket, or null if nothing was ever added. */
@@ -159,7 +166,7 @@ export class BucketedRing {
     this.headIndex = idx;
   }
 
-  private slotOf(idx: number): number {
+  protected slotOf(idx: number): number {
     // Double modulo keeps slots non-negative for pre-1970 (negative) bucket indices.
     return ((idx % this.slots) + this.slots) % this.slots;
   }

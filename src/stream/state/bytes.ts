@@ -22,6 +22,12 @@ export class ByteWriter {
 
   /** A non-negative integer below 2^53, in 1-8 bytes (small numbers, the common case, in one). */
   uint(value: number): this {
+    // Fast path, the common case (counts, tags, lengths): one byte.
+    if (value >= 0 && value < 0x80 && (value | 0) === value) {
+      this.reserve(1);
+      this.buffer[this.length++] = value;
+      return this;
+    }
     if (!(value >= 0) || !Number.isSafeInteger(value)) throw new RangeError(`uint: not a safe non-negative integer: ${value}`);
     this.reserve(8);
     let v = value;

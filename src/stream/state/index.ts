@@ -5,6 +5,8 @@
 export { ByteReader, ByteWriter } from './bytes.ts';
 export { SlidingCounter } from './sliding-counter.ts';
 export { DecayedScores } from './decayed-score.ts';
+export { ForwardDecayedSum, logAddExp } from './forward-decayed-sum.ts';
+export { Count, Scalar } from './scalar.ts';
 export { RecentList, type EntryCodec } from './recent-list.ts';
 export { MembershipSet } from './membership-set.ts';
 export { SparseRow } from './sparse-row.ts';

@@ -1,10 +1,13 @@
-// The small primitives: a sliding counter, decayed scores, a recent list, a dense vector, a session.
+// The small primitives: a sliding counter, decayed scores, a recent list, a dense vector, a session,
+// scalars and a forward-decayed sum.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BucketedRing } from '../../../src/stream/bucketed-ring.ts';
 import { DecayedScores } from '../../../src/stream/state/decayed-score.ts';
 import { DenseVector } from '../../../src/stream/state/dense-vector.ts';
+import { ForwardDecayedSum } from '../../../src/stream/state/forward-decayed-sum.ts';
 import { RecentList, type EntryCodec } from '../../../src/stream/state/recent-list.ts';
+import { Count, Scalar } from '../../../src/stream/state/scalar.ts';
 import { SessionSlot } from '../../../src/stream/state/session-slot.ts';
 import { SlidingCounter } from '../../../src/stream/state/sliding-counter.ts';
 import { roundTrip } from './roundtrip.ts';
@@ -61,4 +64,33 @@ test('session slot: one session while the gap holds, a new one after it or for a
   s.observe('s2', 2100);
   assert.equal(s.current!.id, 's2');
   assert.deepEqual(roundTrip(s, (r) => SessionSlot.decode(r, 1000)).copy.current, s.current);
+});
+
+test('sliding counter: the counts form (shape known to the owner) keeps halves as varints, anything else as float64, and negative heads', () => {
+  const spec = BucketedRing.spec(60_000, 10_000);
+  for (const [ts, amounts] of [[1_000_000, [1, 1.5, 2]], [1_000_000, [0.1, 1]], [-50_000, [1, 2]]] as const) {
+    const c = SlidingCounter.of(spec);
+    amounts.forEach((a, i) => c.add(ts + i * 10_000, a));
+    const { copy, bytes } = roundTrip({ encode: (w) => c.encodeCounts(w) }, (r) => SlidingCounter.decodeCounts(r, spec));
+    assert.deepEqual(copy.toJSON(), c.toJSON());
+    if (amounts[0] === 1) assert.ok(bytes <= 10, `${bytes} bytes`);
+  }
+  assert.equal(roundTrip({ encode: (w) => SlidingCounter.of(spec).encodeCounts(w) }, (r) => SlidingCounter.decodeCounts(r, spec)).bytes, 1);
+});
+
+test('scalar, count and forward-decayed sum: round trips (the count as a varint, -Infinity kept)', () => {
+  const last = new Scalar(0);
+  last.raise(5);
+  last.raise(3);
+  assert.equal(roundTrip(last, Scalar.decode).copy.value, 5);
+  const count = new Count();
+  for (let i = 0; i < 300; i++) count.increment();
+  const counted = roundTrip(count, Count.decode);
+  assert.deepEqual([counted.copy.value, counted.bytes], [300, 2]);
+  const sum = new ForwardDecayedSum();
+  assert.equal(roundTrip(sum, ForwardDecayedSum.decode).copy.logValue, Number.NEGATIVE_INFINITY);
+  sum.add(2, 1000, 1e-3);
+  sum.add(3, 2000, 1e-3);
+  assert.ok(Math.abs(sum.logValue - Math.log(2 * Math.exp(1) + 3 * Math.exp(2))) < 1e-12);
+  assert.equal(roundTrip(sum, ForwardDecayedSum.decode).copy.logValue, sum.logValue);
 });
