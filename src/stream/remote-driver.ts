@@ -52,7 +52,7 @@ export interface RemoteTopologyOptions {
   readonly storeNames: readonly string[];
   /** Receives the worker's report at every drain, before the drained changes are returned. */
   readonly onReport?: (report: unknown) => void;
-  /** Batches sent ahead of the worker's answers (pipelining). Default 2. */
+  /** Batches sent ahead of the worker's answers (pipelining). Default 4. */
   readonly maxInflight?: number;
   /** Restored entries sent to the worker per message. Default 20,000. */
   readonly restoreChunk?: number;
@@ -144,7 +144,7 @@ export class RemoteTopologyDriver implements TaskDriver {
     });
     done.catch(() => undefined); // awaited below or at the drain
     this.inflight.push(done);
-    if (this.inflight.length > (this.options.maxInflight ?? 2)) await this.inflight.shift();
+    if (this.inflight.length > (this.options.maxInflight ?? 4)) await this.inflight.shift();
   }
 
   /** Covers every batch sent before it: the request goes out now, before anything sent later. */

@@ -57,7 +57,8 @@ export interface StreamTaskOptions {
   readonly commitIntervalMs?: number;
   /**
    * Under load, commit no more often than spending this share of the time in commits (a commit's
-   * cost is mostly per changed key, so fewer commits coalesce more). Default 0.2.
+   * cost is mostly per changed key, so fewer commits coalesce more), but at least once a second.
+   * Default 0.2.
    */
   readonly maxCommitShare?: number;
   readonly memberId?: string;
@@ -74,6 +75,9 @@ export interface StreamTaskOptions {
   /** Any other error: the task stops. */
   readonly onError?: (error: unknown) => void;
 }
+
+/** The longest interval the commit share may stretch commits to (see maxCommitShare). */
+const MAX_ADAPTIVE_INTERVAL_MS = 1000;
 
 export class StreamTask {
   private consumer: Consumer | undefined;
@@ -172,7 +176,8 @@ export class StreamTask {
   }
 
   private commitDue(): boolean {
-    const interval = Math.max(this.commitIntervalMs, this.lastCommitMs / (this.options.maxCommitShare ?? 0.2));
+    // A longer interval makes a bigger, longer commit: the cap keeps that from feeding on itself.
+    const interval = Math.min(Math.max(this.commitIntervalMs, this.lastCommitMs / (this.options.maxCommitShare ?? 0.2)), Math.max(this.commitIntervalMs, MAX_ADAPTIVE_INTERVAL_MS));
     return this.driver.commitRequested || performance.now() - this.lastCommit >= interval || this.pending.length >= this.maxBatch * 100;
   }
 
