@@ -97,6 +97,7 @@ if (http) {
   results.serve_under_ingest_events_per_sec = med((f) => f.serve_under_ingest_events_per_sec);
   results.freshness_p99_ms = med((f) => f.freshness_p99_ms);
   results.freshness_p50_ms = med((f) => f.freshness_p50_ms);
+  results.freshness_censored_trials = med((f) => f.freshness_censored_trials);
 }
 
 if (recommendCpu) {
