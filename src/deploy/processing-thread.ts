@@ -58,9 +58,7 @@ export async function placeProcessing(thread: ProcessingThread, options: Process
     // Lists served before a batch reach the worker before it: a click in the batch may answer one.
     driver: new ReplicatingDriver(remote, processor, () => impressions.length > 0 && sendImpressions()),
     access: {
-      get models() {
-        return processor.models;
-      },
+      models: processor.models,
       recordImpressions(list) {
         // Counted here at once (what this thread reads), learnt from in the worker.
         processor.models.recordImpressions(list);

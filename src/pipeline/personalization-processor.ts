@@ -158,6 +158,8 @@ export class PersonalizationProcessor implements Processor {
   /** The whole-model records (ranker, exploration, meta) a replica loaded last. */
   private readonly modelsApplied = new Map<string, Buffer>();
   readonly stores: readonly KeyValueStore<unknown>[];
+  /** The stores by name (a replica looks one up per committed write). */
+  private readonly storesByName: ReadonlyMap<string, KeyValueStore<unknown>>;
   readonly popularity = new PopularityIndex();
   readonly stats: ProcessingStats = { processed: 0, duplicates: 0, deadLettered: 0, late: 0, streamTime: 0 };
   readonly watermark: Watermark;
@@ -197,6 +199,7 @@ export class PersonalizationProcessor implements Processor {
     // The dictionary first: a restore reads it before the values that refer to it.
     const stores = [this.dictionaryStore, this.users, this.items, this.covis, this.dedupStore, ...(options.globalCatalog ? [] : [this.catalog]), this.modelStore, this.clock];
     this.stores = stores as KeyValueStore<unknown>[];
+    this.storesByName = new Map(this.stores.map((store) => [store.name, store]));
   }
 
   /** Calls `listener` for every interaction, after dedup and enrichment, before user state changes. */
@@ -223,7 +226,7 @@ export class PersonalizationProcessor implements Processor {
 
   /** A replica's restore of one committed entry (see {@link applyCommitted}); `onAssigned` follows. */
   restoreCommitted(store: string, key: string, partition: number, value: Buffer): void {
-    const s = this.stores.find((x) => x.name === store);
+    const s = this.storesByName.get(store);
     if (s !== undefined) this.loadCommitted(s, key, partition, value);
   }
 
@@ -242,7 +245,7 @@ export class PersonalizationProcessor implements Processor {
     const items: string[] = [];
     const reload = new Set<number>();
     for (const w of writes) {
-      const store = this.stores.find((s) => s.name === w.store);
+      const store = this.storesByName.get(w.store);
       if (store === undefined) continue;
       if (w.value === null) {
         store.forget(w.key);
@@ -357,18 +360,27 @@ export class PersonalizationProcessor implements Processor {
 
   /** The event of a binary record after the cheap checks; undefined when it was dead-lettered. */
   private decodeEvent(record: LogRecord, context: Emitter): InteractionEvent | undefined {
-    let event;
+    return this.decodeChecked(record, context, decodeEventRecord, (event) => checkDecodedEvent(event, this.eventClock));
+  }
+
+  /**
+   * A binary record decoded, then given the cheap checks a decoded record still needs; a record
+   * that fails either is dead-lettered (undefined).
+   */
+  private decodeChecked<T>(record: LogRecord, context: Emitter, decode: (bytes: Buffer) => T, check: (value: T) => string | undefined): T | undefined {
+    let value: T;
     try {
-      event = decodeEventRecord(record.value);
+      value = decode(record.value);
     } catch (error) {
       this.deadLetterUndecodable(record, error, context);
       return undefined;
     }
-    const problem = checkDecodedEvent(event, this.eventClock);
-    if (problem === undefined) return event;
+    const problem = check(value);
+    if (problem === undefined) return value;
     this.deadLetter(record, [problem], context);
     return undefined;
   }
+
 
   /** Decodes a record's JSON within the input limits; a record that breaks them is dead-lettered. */
   private parse(record: LogRecord, context: Emitter): unknown {
@@ -583,18 +595,9 @@ export class PersonalizationProcessor implements Processor {
 
   /** The item of a binary catalogue record after the cheap checks; undefined when it was dead-lettered. */
   private decodeItem(record: LogRecord, context: Emitter): CatalogItem | undefined {
-    let item;
-    try {
-      item = decodeItemRecord(record.value);
-    } catch (error) {
-      this.deadLetterUndecodable(record, error, context);
-      return undefined;
-    }
-    const problem = checkDecodedItem(item);
-    if (problem === undefined) return item;
-    this.deadLetter(record, [problem], context);
-    return undefined;
+    return this.decodeChecked(record, context, (bytes) => decodeItemRecord(bytes), checkDecodedItem);
   }
+
 
   /** The item of a JSON catalogue record, validated in full; undefined when it was dead-lettered. */
   private parseItem(record: LogRecord, context: Emitter): CatalogItem | undefined {

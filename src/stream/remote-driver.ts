@@ -109,8 +109,8 @@ export class RemoteTopologyDriver implements TaskDriver {
   }
 
   restoreEntry(store: string, key: string, partition: number, value: Buffer): void {
-    // Copied: the log may reuse the buffer it restored from.
-    this.restoring.push({ store, key, partition, value: Buffer.from(value) });
+    // Held as given (the logs hand out a new buffer per entry); packing copies it once, to send.
+    this.restoring.push({ store, key, partition, value });
     if (this.restoring.length >= (this.options.restoreChunk ?? 20_000)) this.sendRestored();
   }
 
