@@ -16,6 +16,7 @@ import type { FastifyInstance } from 'fastify';
 import { kGetApi, kGetBootstrapConnection, type Consumer as ClientConsumer } from '@platformatic/kafka';
 import { Redis } from 'ioredis';
 import { startKafkaInstance, type KafkaInstance } from '../../src/deploy/kafka.ts';
+import { describeError } from '../../src/ops/warnings.ts';
 import { buildApp } from '../../src/serving/app.ts';
 import { ClickStream, countMismatches, servedCounts } from '../support/click-stream.ts';
 import { eventually } from '../support/http-client.ts';
@@ -69,6 +70,8 @@ test('a broker killed mid-stream loses no acknowledged event and counts none twi
     kafka: { acks: 'all' },
     memberId: MEMBER_ID,
     maxLag: Number.MAX_SAFE_INTEGER,
+    // What the instance would tell an operator (a failed run then says why processing stopped).
+    warn: (message, error) => process.stderr.write(`eddy: ${message}${error === undefined ? '' : `: ${describeError(error)}`}\n`),
   });
   app = buildApp({ instance });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
