@@ -76,6 +76,7 @@ export async function startEmbeddedInstance(options: InstanceOptions): Promise<E
     ...(placement.driver !== undefined ? { driver: placement.driver } : { processor }),
     maxBatch: options.maxBatch ?? 5000,
     commitIntervalMs: options.commitIntervalMs ?? (thread === 'worker' ? 20 : 2000),
+    maxCommitShare: 0.2,
     onCommitted: (info) => {
       placement.committed(info);
       for (const r of info.records) positions.set(`${r.topic}/${r.partition}`, r.offset + 1);

@@ -58,7 +58,7 @@ export interface StreamTaskOptions {
   /**
    * Under load, commit no more often than spending this share of the time in commits (a commit's
    * cost is mostly per changed key, so fewer commits coalesce more), but at least once a second.
-   * Default 0.2.
+   * Default: off (every `commitIntervalMs`); the embedded deployment sets 0.2.
    */
   readonly maxCommitShare?: number;
   readonly memberId?: string;
@@ -176,8 +176,9 @@ export class StreamTask {
   }
 
   private commitDue(): boolean {
+    const share = this.options.maxCommitShare;
     // A longer interval makes a bigger, longer commit: the cap keeps that from feeding on itself.
-    const interval = Math.min(Math.max(this.commitIntervalMs, this.lastCommitMs / (this.options.maxCommitShare ?? 0.2)), Math.max(this.commitIntervalMs, MAX_ADAPTIVE_INTERVAL_MS));
+    const interval = share === undefined ? this.commitIntervalMs : Math.min(Math.max(this.commitIntervalMs, this.lastCommitMs / share), Math.max(this.commitIntervalMs, MAX_ADAPTIVE_INTERVAL_MS));
     return this.driver.commitRequested || performance.now() - this.lastCommit >= interval || this.pending.length >= this.maxBatch * 100;
   }
 
