@@ -67,6 +67,10 @@ export class KafkaMember implements Consumer {
   /** Consecutive failures to reach the group coordinator (heartbeats, rejoins, commits). */
   private coordinatorFailures = 0;
   private replacing = false;
+  /** A rejoin this member started itself (see ensureMembership). */
+  private rejoining: Promise<void> | undefined;
+  /** Joins seen (group:join events of the current client). */
+  private joins = 0;
   /** How often the clients were replaced after losing the group coordinator. */
   clientReplacements = 0;
   /** Last error reported by the client in the background (heartbeats, rejoins). */
@@ -105,7 +109,9 @@ export class KafkaMember implements Consumer {
     client.on('error', (e: unknown) => {
       if (client !== this.client) return;
       this.trouble('client error (a failed rejoin?)', e);
-      this.coordinatorTrouble(e); // a failed rejoin
+      this.coordinatorTrouble(e);
+      // The client gives up a failed rejoin without heartbeating again: the member is out.
+      this.ensureMembership();
     });
     client.on('consumer:heartbeat:error', (p: { error?: unknown }) => {
       if (client !== this.client) return;
@@ -116,7 +122,9 @@ export class KafkaMember implements Consumer {
       if (client === this.client) this.coordinatorFailures = 0;
     });
     client.on('consumer:group:join', (p: JoinPayload) => {
-      if (client === this.client) this.onJoin(p);
+      if (client !== this.client) return;
+      this.joins++;
+      this.onJoin(p);
     });
     return client;
   }
@@ -177,6 +185,36 @@ export class KafkaMember implements Consumer {
       });
   }
 
+  /**
+   * The member's generation is no longer the group's (a commit fenced by ILLEGAL_GENERATION, a
+   * rejoin the client gave up): unless a join follows by itself within a few heartbeats (the
+   * client rejoins when a heartbeat learns of a rebalance), join again, retrying; after repeated
+   * failures, with new clients. Without this a member whose rejoin failed stays out of the group
+   * for good, its every commit fenced.
+   */
+  private ensureMembership(): void {
+    if (this.closed || this.replacing || this.rejoining !== undefined || this.fetchLoop === undefined) return;
+    const client = this.client;
+    const joinsBefore = this.joins;
+    this.rejoining = (async () => {
+      await sleep(3 * this.log.options.heartbeatIntervalMs);
+      for (let attempt = 1; this.joins === joinsBefore && client === this.client && !this.closed && !this.replacing; attempt++) {
+        try {
+          await client.joinGroup({});
+          return;
+        } catch (error) {
+          if (client !== this.client || this.closed) return;
+          this.trouble('rejoin failed; retrying', error);
+          if (attempt >= COORDINATOR_FAILURES) return this.rejoinWithNewClients();
+          client.clearMetadata();
+          await sleep(500 * attempt);
+        }
+      }
+    })().finally(() => {
+      this.rejoining = undefined;
+    });
+  }
+
   /** Remembers a background error and tells it (once per kind per 10 s). */
   private trouble(message: string, error: unknown): void {
     this.lastError = error;
@@ -221,11 +259,13 @@ export class KafkaMember implements Consumer {
    * the old one never does. Transient errors (a coordinator moving) are retried for a minute.
    */
   private async renewProducer(): Promise<void> {
-    const old = this.producer;
-    this.producer = this.newProducer();
-    await old.close().catch(() => undefined);
     const deadline = Date.now() + 60_000;
     for (let attempt = 1; ; attempt++) {
+      // A new producer on every attempt: one whose InitProducerId failed keeps that transaction
+      // open for good ("There is already an active transaction").
+      const old = this.producer;
+      this.producer = this.newProducer();
+      await old.close().catch(() => undefined);
       try {
         return await this.initTransactions();
       } catch (error) {
@@ -486,6 +526,7 @@ export class KafkaMember implements Consumer {
       }
       if (!this.closed && !this.replacing) this.reassign([...this.assigned], this.generation);
       if (hasId(error, 'ILLEGAL_GENERATION') || hasId(error, 'UNKNOWN_MEMBER_ID') || hasId(error, 'REBALANCE_IN_PROGRESS') || hasId(error, 'FENCED_INSTANCE_ID')) {
+        this.ensureMembership();
         throw new KafkaRebalanceError(`commit fenced by a rebalance of group ${this.group}`, { cause: error });
       }
       if (this.fatal !== undefined || this.closed) throw error;
