@@ -41,9 +41,15 @@ after(async () => {
   await kafka?.stop();
 });
 
-/** `eddy_<name>` summed over its series, from a Prometheus text page. */
-async function metric(url: string, name: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+/** `eddy_<name>` summed over its series, from a Prometheus text page of process `p`. */
+async function metric(p: EddyProcess, name: string): Promise<number> {
+  let text: string;
+  try {
+    text = await (await fetch(`${p.url}/metrics`)).text();
+  } catch (error) {
+    // The process died: what it printed says why.
+    throw new Error(`GET /metrics of ${p.url} failed (exit ${p.child.exitCode ?? 'none'}): ${String(error)}\n${p.stderr()}`, { cause: error });
+  }
   let sum = 0;
   for (const line of text.split('\n')) if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
   return sum;
@@ -87,16 +93,16 @@ test('a processor killed with SIGKILL mid-stream: every count in Redis is exact,
     t.diagnostic(`appended ${EVENTS} events in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
     // Mid-stream: once the victim has committed a good share of its half, and well before the end.
-    const midway = await eventually(async () => (await metric(victim.url, 'eddy_events_processed_total')) >= EVENTS / 5, 300_000, 100);
+    const midway = await eventually(async () => (await metric(victim, 'eddy_events_processed_total')) >= EVENTS / 5, 300_000, 100);
     assert.ok(midway, `the victim never got midway: ${victim.stderr()}`);
-    const survivorDone = await metric(survivor.url, 'eddy_events_processed_total');
-    const victimDone = await metric(victim.url, 'eddy_events_processed_total');
+    const survivorDone = await metric(survivor, 'eddy_events_processed_total');
+    const victimDone = await metric(victim, 'eddy_events_processed_total');
     victim.child.kill('SIGKILL');
     await new Promise((r) => victim.child.once('exit', r));
     t.diagnostic(`killed p1 after ${((performance.now() - started) / 1000).toFixed(1)} s (records committed: p1 ${victimDone}, p2 ${survivorDone})`);
 
-    const lagZero = await eventually(async () => (await metric(survivor.url, 'eddy_consumer_lag')) === 0, 600_000, 500);
-    assert.ok(lagZero, `lag stayed above 0: ${await metric(survivor.url, 'eddy_consumer_lag')}\n${survivor.stderr()}`);
+    const lagZero = await eventually(async () => (await metric(survivor, 'eddy_consumer_lag')) === 0, 600_000, 500);
+    assert.ok(lagZero, `lag stayed above 0: ${await metric(survivor, 'eddy_consumer_lag')}\n${survivor.stderr()}`);
     t.diagnostic(`lag 0 after ${((performance.now() - started) / 1000).toFixed(1)} s`);
   } finally {
     await log.close();
