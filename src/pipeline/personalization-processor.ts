@@ -60,6 +60,12 @@ export interface ProcessingConfig {
   readonly user: UserFeatureConfig;
   /** Event-id de-duplication: one bounded index per partition of user_interactions. */
   readonly dedup: DedupConfig;
+  /**
+   * Users held decoded, the most recently active; the others are held encoded (their committed
+   * bytes, ~150 each) and decoded when an event or a request reads them. Bounds memory at millions
+   * of users; restore then decodes nobody.
+   */
+  readonly hotUsers: number;
   /** How many of the user's previous items an interaction is paired with for co-visitation. */
   readonly covisHistory: number;
   /** Neighbours kept per co-visitation row (it may hold up to twice as many between prunes). */
@@ -87,6 +93,7 @@ export interface ProcessingConfig {
 export const DEFAULT_PROCESSING: ProcessingConfig = {
   user: DEFAULT_USER_FEATURES,
   dedup: DEFAULT_DEDUP,
+  hotUsers: 100_000,
   covisHistory: 10,
   covisRowCap: 100,
   covisPairDecay: 0.9,
@@ -195,7 +202,7 @@ export class PersonalizationProcessor implements Processor {
     this.eventClock = { now: this.wallClock, policy: this.config.eventTime };
     this.lastArrival = this.wallClock();
     this.models = new InstanceModels(this.config.models);
-    this.users = new KeyValueStore<UserState>('users', userStateCodec(this.dictionaries, this.config.user));
+    this.users = new KeyValueStore<UserState>('users', userStateCodec(this.dictionaries, this.config.user), { maxDecoded: this.config.hotUsers });
     // The dictionary first: a restore reads it before the values that refer to it.
     const stores = [this.dictionaryStore, this.users, this.items, this.covis, this.dedupStore, ...(options.globalCatalog ? [] : [this.catalog]), this.modelStore, this.clock];
     this.stores = stores as KeyValueStore<unknown>[];

@@ -22,18 +22,40 @@ export function jsonCodec<V>(): Codec<V> {
 /** Called after each commit with the keys that changed, so a feature store can publish them. */
 export type ChangeListener<V> = (changes: ReadonlyMap<string, V | undefined>) => void;
 
+/** Options of a {@link KeyValueStore}. */
+export interface KeyValueStoreOptions {
+  /**
+   * At most this many values are held decoded (the most recently written or read); the others are
+   * held as their encoded bytes and decoded when read (RocksDB's block cache, in one map). A value
+   * changed since the last commit is never evicted. Unbounded when not set.
+   */
+  readonly maxDecoded?: number;
+}
+
 export class KeyValueStore<V> {
+  /** Decoded values; with `maxDecoded`, in order of last write or decode (the oldest go first). */
   private readonly data = new Map<string, V>();
-  /** Entries loaded encoded and not yet read (a replica decodes a key when it is first read). */
+  /** Values held encoded: restored or evicted and not read since (and a replica's, until read). */
   private readonly encoded = new Map<string, Buffer>();
   /** key -> partition of the keys changed since the last drain. */
   private readonly dirty = new Map<string, number>();
   private readonly partitionOfKey = new Map<string, number>();
+  private readonly maxDecoded: number;
 
   constructor(
     readonly name: string,
     private readonly codec: Codec<V> = jsonCodec<V>(),
-  ) {}
+    options: KeyValueStoreOptions = {},
+  ) {
+    const max = options.maxDecoded;
+    if (max !== undefined && !(Number.isSafeInteger(max) && max > 0)) throw new RangeError(`store ${name}: maxDecoded must be a positive integer (got ${max})`);
+    this.maxDecoded = max ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** Whether only some values are held decoded (see KeyValueStoreOptions.maxDecoded). */
+  private get bounded(): boolean {
+    return this.maxDecoded !== Number.POSITIVE_INFINITY;
+  }
 
   get(key: string): V | undefined {
     const value = this.data.get(key);
@@ -51,6 +73,7 @@ export class KeyValueStore<V> {
     const value = this.codec.decode(bytes);
     this.encoded.delete(key);
     this.data.set(key, value);
+    if (this.data.size > this.maxDecoded) this.evict();
     return value;
   }
 
@@ -58,12 +81,30 @@ export class KeyValueStore<V> {
     for (const key of [...this.encoded.keys()]) this.decodeLoaded(key);
   }
 
+  /**
+   * Encodes the oldest clean decoded values until a tenth of the bound is free (in one go, so
+   * that the scan past dirty keys is paid once per many decodes, not once per decode).
+   */
+  private evict(encodedNow?: ReadonlyMap<string, Buffer | null>): void {
+    const target = Math.floor(this.maxDecoded * 0.9);
+    for (const [key, value] of this.data) {
+      if (this.data.size <= target) break;
+      if (this.dirty.has(key)) continue;
+      // A copy into Node's shared pool: small encodings then cost their bytes, not a buffer each.
+      this.encoded.set(key, Buffer.from(encodedNow?.get(key) ?? this.codec.encode(value)));
+      this.data.delete(key);
+    }
+  }
+
   /** Stores a value (mutating a value in place also needs a `put`, to mark it changed). */
   put(key: string, partition: number, value: V): void {
+    // Re-inserted when bounded: the order of `data` is then the order of last writes.
+    if (this.bounded) this.data.delete(key);
     this.data.set(key, value);
     if (this.encoded.size > 0) this.encoded.delete(key);
     this.dirty.set(key, partition);
     this.partitionOfKey.set(key, partition);
+    if (this.data.size > this.maxDecoded) this.evict();
   }
 
   delete(key: string, partition: number): void {
@@ -77,9 +118,19 @@ export class KeyValueStore<V> {
     return this.data.size + this.encoded.size;
   }
 
+  /**
+   * Every entry. A bounded store decodes the values it holds encoded for the iteration only, so a
+   * scan does not push the hot values out; others decode them for good.
+   */
   entries(): IterableIterator<[string, V]> {
+    if (this.bounded) return this.scan();
     this.decodeAllLoaded();
     return this.data.entries();
+  }
+
+  private *scan(): Generator<[string, V]> {
+    yield* this.data.entries();
+    for (const [key, bytes] of this.encoded) yield [key, this.codec.decode(bytes)];
   }
 
   /** Changes since the last call, encoded for the commit; clears the change set. */
@@ -87,11 +138,13 @@ export class KeyValueStore<V> {
     const writes: StateWrite[] = [];
     const changed = new Map<string, V | undefined>();
     for (const [key, partition] of this.dirty) {
-      const value = this.data.get(key);
+      const value = this.get(key);
       changed.set(key, value);
       writes.push({ store: this.name, partition, key, value: value === undefined ? null : this.codec.encode(value) });
     }
     this.dirty.clear();
+    // What was changed is clean now: back within the bound, reusing the bytes just encoded.
+    if (this.data.size > this.maxDecoded) this.evict(new Map(writes.map((w) => [w.key, w.value])));
     return { writes, changed };
   }
 
@@ -102,6 +155,11 @@ export class KeyValueStore<V> {
     for (const value of this.data.values()) {
       if (n >= sample) break;
       bytes += this.codec.encode(value).length;
+      n++;
+    }
+    for (const value of this.encoded.values()) {
+      if (n >= sample) break;
+      bytes += value.length;
       n++;
     }
     return n === 0 ? 0 : bytes / n;
@@ -122,6 +180,8 @@ export class KeyValueStore<V> {
 
   /** Loads one persisted entry (restore). */
   restoreEntry(key: string, partition: number, bytes: Buffer): void {
+    // A bounded store decodes a restored value when it is first read: restore then costs a copy.
+    if (this.bounded) return this.loadEncoded(key, partition, bytes);
     this.data.set(key, this.codec.decode(bytes));
     this.encoded.delete(key);
     this.partitionOfKey.set(key, partition);
