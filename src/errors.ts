@@ -24,6 +24,9 @@ export const ERRORS = {
   EDDY_NOT_READY: { status: 503, message: 'not ready', retryable: true },
   EDDY_SCHEMA_INCOMPATIBLE: { status: 409, message: 'schema is incompatible with an earlier version', retryable: false },
   EDDY_INVALID_SCHEMA: { status: 422, message: 'invalid schema', retryable: false },
+  // Schema registry requests (Confluent's 42202 and 42203, which its clients expect as 422).
+  EDDY_INVALID_VERSION: { status: 422, message: 'invalid schema version', retryable: false },
+  EDDY_INVALID_COMPATIBILITY: { status: 422, message: 'invalid compatibility level', retryable: false },
   // Records on a topic (not requests): the processor dead-letters them under these codes.
   EDDY_UNKNOWN_SCHEMA_ID: { status: 422, message: 'the record names a schema id this instance does not know', retryable: false },
   EDDY_CORRUPT_RECORD: { status: 422, message: 'the record is not a valid encoding of its schema', retryable: false },

@@ -16,6 +16,8 @@ import { registerRateLimit, type RateLimitOptions } from './rate-limit.ts';
 import { loggerOptions, registerRequestLog, type RequestLogOptions } from './request-log.ts';
 import { checkRequestParams, idParam, intParam } from './request-params.ts';
 import { openApiDocument } from './openapi.ts';
+import { registryRoutes } from './registry-routes.ts';
+import type { SchemaRegistry } from '../events/registry/index.ts';
 import type { ServedInstance } from './served-instance.ts';
 import { registerStatsRoute } from './stats-route.ts';
 import { trendingItems, type TrendingWindow } from './trending.ts';
@@ -33,6 +35,8 @@ export interface AppOptions {
   readonly corsOrigins?: readonly string[];
   /** Closed when the instance shuts down: writes and /readyz then answer 503 (see intake-gate.ts). */
   readonly intake?: IntakeGate;
+  /** The schema registry served at Confluent's paths (registry-routes.ts); without one those paths are 404. */
+  readonly registry?: SchemaRegistry;
 }
 
 const WINDOWS: Record<string, number> = { '10m': 10 * 60_000, '1h': 3600_000 };
@@ -188,6 +192,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.get('/openapi.json', async () => openApiDocument());
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(dashboard));
   registerStatsRoute(app, instance, keys);
+  if (options.registry !== undefined) app.register(registryRoutes, { registry: options.registry, apiKeys: keys });
   closeConnectionsAfter(app, CLOSE_GRACE_MS);
   return app;
 }

@@ -1,6 +1,7 @@
 /** The OpenAPI 3 document of the HTTP API, built from the same JSON Schemas the validators use. */
 import { eventSchema, itemSchema } from '../events/schema.ts';
 import { ERRORS } from '../errors.ts';
+import { REGISTRY_ERROR_SCHEMA, REGISTRY_OPENAPI_PATHS } from './registry-routes.ts';
 
 function strip(schema: object): object {
   // OpenAPI component schemas take no $id.
@@ -42,6 +43,7 @@ export function openApiDocument(): object {
           required: ['error', 'code'],
           properties: { error: { type: 'string' }, code: { type: 'string', enum: Object.keys(ERRORS) }, details: { type: 'array', items: {} } },
         },
+        RegistryError: REGISTRY_ERROR_SCHEMA,
         IngestResult: {
           type: 'object',
           properties: {
@@ -86,6 +88,7 @@ export function openApiDocument(): object {
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'text format' } } } },
       '/healthz': { get: { summary: 'Liveness', responses: { 200: { description: 'alive' } } } },
       '/readyz': { get: { summary: 'Readiness', responses: { 200: { description: 'ready' }, 503: { description: 'not ready' } } } },
+      ...REGISTRY_OPENAPI_PATHS,
     },
     security: [{ apiKey: [] }],
   };

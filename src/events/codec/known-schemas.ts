@@ -2,7 +2,8 @@
  * The schema ids eddy can decode, each with the kind of record it is and the Avro type that reads
  * it. The built-in ids are constants; a schema registry plugs in by registering the ids it hands
  * out (another version of a schema is read into the built-in reader type through an avsc
- * resolver, so the rest of eddy sees one shape per kind). Unknown ids are EDDY_UNKNOWN_SCHEMA_ID.
+ * resolver, so the rest of eddy sees one shape per kind; see ../registry/codec-binding.ts). Unknown
+ * ids are EDDY_UNKNOWN_SCHEMA_ID.
  */
 import avro from 'avsc';
 import { EddyError } from '../../errors.ts';
