@@ -1,9 +1,9 @@
-// Lint: typescript-eslint's recommended rules over src, test, bench and scripts.
+// Lint: typescript-eslint's recommended rules over src, test, bench, scripts and sdk.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'dist/', 'web/vendor/'] },
+  { ignores: ['node_modules/', 'data/', 'dist/', 'sdk/dist/', 'web/vendor/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
