@@ -89,11 +89,7 @@ export class SchemaRegistry {
 
   /** Records other writers appended since (a store shared by several instances); new versions reach the listeners. */
   async refresh(): Promise<void> {
-    await this.serialize(async () => {
-      const before = this.state;
-      this.state = await foldStore(this.store, this.subjectsOfEddy);
-      for (const version of this.allVersions()) if (before.subjects.get(version.subject)?.get(version.version)?.id !== version.id) this.notify(version);
-    });
+    await this.serialize(async () => this.adopt(await foldStore(this.store, this.subjectsOfEddy)));
   }
 
   /** Calls `listener` for every version held now (soft-deleted ones too: their records still exist), then for each one added. */
@@ -179,74 +175,64 @@ export class SchemaRegistry {
 
   /** Registers a schema under a subject: the existing id and version when the subject already has it live. */
   register(subject: string, input: SchemaInput): Promise<{ id: number; version: number }> {
-    return this.serialize(async () => {
+    return this.change(() => {
       const version = this.state.nextVersion(subject);
       const candidate = parseSchemaInput(input, { subject, version });
       const known = this.state.idOf(candidate.schemaType, candidate.canonical);
       const live = this.state.versionsOf(subject);
       const same = live.find((v) => v.id === known);
-      if (same !== undefined) return { id: same.id, version: same.version };
+      if (same !== undefined) return { records: [], result: { id: same.id, version: same.version } };
       const problems = this.problems(subject, candidate, live, this.level(subject, true));
       if (problems.length > 0) throw incompatibleSchema(subject, version, problems);
       const id = known ?? this.state.nextId;
       const records: RegistryRecord[] = [];
       if (known === undefined) records.push(schemaRecord({ id, schemaType: candidate.schemaType, schema: candidate.canonical }));
       records.push(versionRecord({ subject, version, id, deleted: false }));
-      await this.commit(records);
       this.parsed.set(id, candidate);
-      this.notify(this.state.subjects.get(subject)!.get(version)!);
-      return { id, version };
+      return { records, result: { id, version } };
     });
   }
 
   /** Sets the level of a subject (or the global one); 42203 for an unknown level. */
   setLevel(subject: string | null, value: unknown): Promise<CompatibilityLevel> {
     const level = parseCompatibility(value, subject);
-    return this.serialize(async () => {
-      await this.commit([configRecord(subject, level)]);
-      return level;
-    });
+    return this.change(() => ({ records: [configRecord(subject, level)], result: level }));
   }
 
   /** Removes a subject's own level (it follows the global one again), or resets the global one; answers the level removed. */
   deleteLevel(subject: string | null): Promise<CompatibilityLevel> {
-    return this.serialize(async () => {
+    return this.change(() => {
       const removed = this.level(subject);
-      if (this.state.levels.has(subject)) await this.commit([tombstone(configKey(subject))]);
-      return removed;
+      return { records: this.state.levels.has(subject) ? [tombstone(configKey(subject))] : [], result: removed };
     });
   }
 
   /** Soft-deletes every live version (`permanent`: removes the soft-deleted ones); answers their numbers. */
   deleteSubject(subject: string, permanent = false): Promise<number[]> {
-    return this.serialize(async () => {
+    return this.change(() => {
       const all = this.state.versionsOf(subject, true);
       if (all.length === 0) throw subjectNotFound(subject);
       const live = all.filter((v) => !v.deleted);
       if (!permanent) {
         if (live.length === 0) throw subjectSoftDeleted(subject);
-        await this.commit(live.map((v) => versionRecord({ ...v, deleted: true })));
-        return live.map((v) => v.version);
+        return { records: live.map((v) => versionRecord({ ...v, deleted: true })), result: live.map((v) => v.version) };
       }
       if (live.length > 0) throw subjectNotSoftDeleted(subject);
-      await this.commit(all.map((v) => tombstone(versionKey(subject, v.version))));
-      return all.map((v) => v.version);
+      return { records: all.map((v) => tombstone(versionKey(subject, v.version))), result: all.map((v) => v.version) };
     });
   }
 
   /** Soft-deletes one version (`permanent`: removes a soft-deleted one); answers its number. */
   deleteVersion(subject: string, ref: VersionRef, permanent = false): Promise<number> {
-    return this.serialize(async () => {
+    return this.change(() => {
       // `latest` is the latest live version; a number may name a soft-deleted one (40406, or the permanent delete).
       const target = ref === 'latest' && !permanent ? this.find(subject, ref, false) : this.find(subject, ref, true);
       if (!permanent) {
         if (target.deleted) throw versionSoftDeleted(subject, target.version);
-        await this.commit([versionRecord({ ...target, deleted: true })]);
-      } else {
-        if (!target.deleted) throw versionNotSoftDeleted(subject, target.version);
-        await this.commit([tombstone(versionKey(subject, target.version))]);
+        return { records: [versionRecord({ ...target, deleted: true })], result: target.version };
       }
-      return target.version;
+      if (!target.deleted) throw versionNotSoftDeleted(subject, target.version);
+      return { records: [tombstone(versionKey(subject, target.version))], result: target.version };
     });
   }
 
@@ -293,10 +279,35 @@ export class SchemaRegistry {
     for (const listener of this.listeners) listener(version, schema);
   }
 
-  /** Appends, then applies: the state never holds what the store does not. */
-  private async commit(records: readonly RegistryRecord[]): Promise<void> {
-    await this.store.append(records);
-    for (const record of records) this.state.apply(record);
+  /** Takes a state folded from the store, telling the listeners of versions it has that the old one had not. */
+  private adopt(state: RegistryState): void {
+    const before = this.state;
+    this.state = state;
+    for (const version of this.allVersions()) if (before.subjects.get(version.subject)?.get(version.version)?.id !== version.id) this.notify(version);
+  }
+
+  /**
+   * One change: `decide` runs on the state of everything in the store (other writers' records
+   * included) and answers the records to append and the result; the store appends them with no
+   * other record in between (it runs `decide` again if another writer got in first). Then the
+   * records are applied and new versions reach the listeners: the state never holds what the store
+   * does not.
+   */
+  private change<T>(decide: () => { records: readonly RegistryRecord[]; result: T }): Promise<T> {
+    return this.serialize(async () => {
+      let decided: { records: readonly RegistryRecord[]; result: T } | undefined;
+      await this.store.update((stored) => {
+        this.adopt(RegistryState.fold([...seedRecords(this.subjectsOfEddy), ...stored]));
+        decided = decide();
+        return decided.records;
+      });
+      for (const record of decided!.records) this.state.apply(record);
+      for (const record of decided!.records) {
+        const value = record.value;
+        if (value?.kind === 'version' && !value.deleted) this.notify(this.state.subjects.get(value.subject)!.get(value.version)!);
+      }
+      return decided!.result;
+    });
   }
 
   /** One change at a time: each is checked against the state the changes before it left. */

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RegistryRecord, RegistryValue } from './registry-records.ts';
-import type { SchemaStore } from './schema-store.ts';
+import type { SchemaStore, StoreChange } from './schema-store.ts';
 
 export const SCHEMA_STORE_FILE = 'schema-registry.db';
 
@@ -26,6 +26,7 @@ export class SqliteSchemaStore implements SchemaStore {
   private readonly insert;
   private readonly select;
   private readonly appendAll;
+  private readonly updateAll;
 
   constructor(private readonly db: Database.Database) {
     db.pragma('journal_mode = WAL');
@@ -36,6 +37,7 @@ export class SqliteSchemaStore implements SchemaStore {
     this.appendAll = db.transaction((records: readonly RegistryRecord[]) => {
       for (const record of records) this.insert.run(record.key, record.value === null ? null : JSON.stringify(record.value));
     });
+    this.updateAll = db.transaction((change: StoreChange) => this.appendAll(change(this.rows())));
   }
 
   async append(records: readonly RegistryRecord[]): Promise<void> {
@@ -43,6 +45,16 @@ export class SqliteSchemaStore implements SchemaStore {
   }
 
   async load(): Promise<RegistryRecord[]> {
+    return this.rows();
+  }
+
+  async update(change: StoreChange): Promise<void> {
+    // BEGIN IMMEDIATE: takes the write lock before reading, so another process sharing the file
+    // cannot append between this read and this write.
+    this.updateAll.immediate(change);
+  }
+
+  private rows(): RegistryRecord[] {
     return this.select.all().map((row) => ({ key: row.key, value: row.value === null ? null : (JSON.parse(row.value) as RegistryValue) }));
   }
 
