@@ -7,7 +7,6 @@ import { DEFAULT_PROCESSING, type ProcessingConfig } from '../pipeline/personali
 import { buildApp } from '../serving/app.ts';
 import { parseApiKeys } from '../serving/auth.ts';
 import { IntakeGate } from '../serving/intake-gate.ts';
-import { bindKnownSchemas, openSqliteSchemaStore, SchemaRegistry } from '../events/registry/index.ts';
 import { describeError } from '../ops/warnings.ts';
 import { nextSignal, shutdown } from './shutdown.ts';
 
@@ -24,10 +23,6 @@ export async function start(argv: readonly string[]): Promise<number> {
   // Not listening before this resolves: both kinds of instance restore their state first, so
   // /readyz never answers 200 on state that is still being restored.
   const instance = await startInstance(config);
-  // The embedded deployment keeps its schema registry in the data folder (a registry shared by
-  // several Kafka instances needs one store they all read: not yet, so its routes are 404 there).
-  const registry = config.log === 'embedded' ? await SchemaRegistry.open({ store: openSqliteSchemaStore(config.dataDir), topicPrefix: config.topicPrefix }) : undefined;
-  if (registry !== undefined) bindKnownSchemas(registry);
   const intake = new IntakeGate();
   // Every role listens: ingest and serve for their routes, process for /metrics and /readyz.
   const app = buildApp({
@@ -38,7 +33,8 @@ export async function start(argv: readonly string[]): Promise<number> {
     rateLimit: { max: config.rateLimit, windowMs: config.rateLimitWindowMs },
     corsOrigins: config.corsOrigins,
     intake,
-    registry,
+    // The embedded deployment keeps it in the data folder, the Kafka one on a topic every instance reads.
+    registry: instance.registry,
   });
   let address: string;
   try {
@@ -46,7 +42,6 @@ export async function start(argv: readonly string[]): Promise<number> {
   } catch (error) {
     // E.g. the port is taken: the instance must not keep the process (and its store) open.
     await instance.stop();
-    await registry?.close();
     throw error;
   }
   const where = config.log === 'kafka' ? `brokers: ${config.brokers.join(',')}, redis: ${config.redis}` : `data: ${config.dataDir}`;
@@ -54,7 +49,6 @@ export async function start(argv: readonly string[]): Promise<number> {
   const signal = await nextSignal(console.error);
   console.error(`eddy: ${signal}: stopping (intake closed, at most ${config.shutdownTimeoutMs} ms)`);
   const code = await shutdown({ app, instance, intake, timeoutMs: config.shutdownTimeoutMs, log: console.error });
-  await registry?.close().catch(() => undefined);
   return code;
 }
 

@@ -2,6 +2,7 @@
  * One eddy instance: the log, the processing task, the feature store, serving's recommender and
  * ingest, wired for the chosen deployment. The HTTP layer and the CLI only talk to this.
  */
+import { bindKnownSchemas, openSqliteSchemaStore, SchemaRegistry } from '../events/registry/index.ts';
 import { InProcessFeatureStore } from '../features/in-process-store.ts';
 import { openEmbeddedLog, type EmbeddedLog } from '../log/embedded/embedded-log.ts';
 import type { PartitionLag } from '../log/types.ts';
@@ -43,6 +44,11 @@ export interface InstanceOptions {
    * StreamTask's maxCommitShare). Default 20 (worker), 2000 (main).
    */
   readonly commitIntervalMs?: number;
+  /**
+   * Serve the schema registry, its records in `<dataDir>/schema-registry.db`; the ids registered
+   * under eddy's subjects become decodable by this process. Default true.
+   */
+  readonly schemaRegistry?: boolean;
 }
 
 /** The embedded instance does everything in one process. */
@@ -117,6 +123,8 @@ export async function startEmbeddedInstance(options: InstanceOptions): Promise<E
   const recommender = new Recommender(featureStore, options.recommender ?? DEFAULT_RECOMMENDER, (options.processing ?? DEFAULT_PROCESSING).user, placement.access);
   const maintenance = setInterval(() => log.maintain(), 60_000);
   maintenance.unref();
+  const registry = options.schemaRegistry === false ? undefined : await SchemaRegistry.open({ store: openSqliteSchemaStore(options.dataDir), topicPrefix: options.topicPrefix });
+  if (registry !== undefined) bindKnownSchemas(registry);
 
   return {
     log,
@@ -125,6 +133,7 @@ export async function startEmbeddedInstance(options: InstanceOptions): Promise<E
     recommender,
     featureStore,
     processor,
+    registry,
     metrics,
     lag,
     lagByPartition: async () => {
@@ -153,6 +162,7 @@ export async function startEmbeddedInstance(options: InstanceOptions): Promise<E
       await task.stop();
       await placement.close();
       await log.close();
+      await registry?.close();
     },
   };
 }

@@ -2,6 +2,7 @@
  * A running eddy instance, whichever deployment wired it (embedded.ts, kafka.ts): what the CLI,
  * the HTTP layer (through its narrower ServedInstance) and the tests hold.
  */
+import type { SchemaRegistry } from '../events/registry/index.ts';
 import type { Log } from '../log/types.ts';
 import type { Ingest } from '../pipeline/ingest.ts';
 import type { PersonalizationProcessor } from '../pipeline/personalization-processor.ts';
@@ -20,6 +21,8 @@ export interface Instance extends ServedInstance {
   readonly ingest?: Ingest;
   /** The stream processor; absent on instances that do not process (Kafka roles `ingest`, `serve`). */
   readonly processor?: PersonalizationProcessor;
+  /** The schema registry (Confluent's REST API is served from it); absent when the deployment was started without one. */
+  readonly registry?: SchemaRegistry;
   /** Resolves when everything appended so far is processed (tests, replay, benchmarks). */
   drained(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;

@@ -12,7 +12,10 @@ import { RedisFeaturePublisher } from '../features/redis-publisher.ts';
 import { RedisFeatureStore } from '../features/redis-store.ts';
 import { groupLag } from '../log/kafka/group-lag.ts';
 import { changelogTopic, openKafkaLog, type KafkaLog, type KafkaLogOptions } from '../log/kafka/kafka-log.ts';
+import { openKafkaSchemaStore } from '../log/kafka/kafka-schema-store.ts';
 import { RedisDedupIndex } from '../log/kafka/redis-dedup-index.ts';
+import { knownSchemas } from '../events/codec/known-schemas.ts';
+import { bindKnownSchemas, SchemaRegistry } from '../events/registry/index.ts';
 import type { PartitionLag } from '../log/types.ts';
 import { LastKnown } from '../ops/last-known.ts';
 import { Metrics } from '../ops/metrics.ts';
@@ -26,6 +29,7 @@ import { FeatureSync } from '../pipeline/feature-sync.ts';
 import { Ingest } from '../pipeline/ingest.ts';
 import type { Instance } from './instance.ts';
 import { DEFAULT_PROCESSING, PersonalizationProcessor, type ProcessingConfig } from '../pipeline/personalization-processor.ts';
+import { schemaCatchUp } from '../pipeline/schema-catch-up.ts';
 import { PROCESSOR_GROUP, topicNames, topicSpecs } from '../pipeline/topics.ts';
 
 export type Role = 'all' | 'ingest' | 'process' | 'serve';
@@ -75,6 +79,13 @@ export interface KafkaInstanceOptions {
   /** How often the group's lag is refreshed for backpressure and /readyz, ms. Default 1000. */
   readonly lagRefreshMs?: number;
   readonly metrics?: Metrics;
+  /**
+   * Serve the schema registry, its records on the compacted `<prefix>_eddy_schemas` topic that every
+   * instance of the deployment reads (so they all hand out and decode the same ids). Default true.
+   */
+  readonly schemaRegistry?: boolean;
+  /** How often the registry reads what other instances registered, ms (reads and unknown ids also look at once). Default 1000. */
+  readonly registryRefreshMs?: number;
   /**
    * Told of trouble: what the Kafka consumer rides out (failed heartbeats, fetches, restores), each
    * retried batch, and the error that stops processing. `eddy start` writes them to stderr.
@@ -128,6 +139,24 @@ export async function startKafkaInstance(options: KafkaInstanceOptions): Promise
     // A processing instance ranks with its own models too (learned from its partitions' users).
     const recommender = new Recommender(featureStore, options.recommender ?? DEFAULT_RECOMMENDER, processing.user, processor);
 
+    // The registry: one store on Kafka for every instance; the ids it holds become decodable here.
+    let registry: SchemaRegistry | undefined;
+    if (options.schemaRegistry !== false) {
+      const store = await openKafkaSchemaStore(log, { topic: topics.schemas, replicationFactor: options.replicationFactor });
+      registry = await SchemaRegistry.open({ store, topicPrefix: prefix });
+      const opened = registry;
+      closers.push(() => opened.close());
+      bindKnownSchemas(registry, knownSchemas, (message) => options.warn?.('schema registry', new Error(message)));
+      const registryWarn = throttled(options.warn);
+      const refreshTimer = setInterval(
+        () => void opened.catchUp().catch((error: unknown) => registryWarn?.('schema registry: reading other instances\' records failed', error)),
+        options.registryRefreshMs ?? 1000,
+      );
+      refreshTimer.unref();
+      closers.push(async () => clearInterval(refreshTimer));
+    }
+    const catchUpSchemas = registry === undefined ? undefined : schemaCatchUp({ catchUp: () => registry.catchUp(), schemas: knownSchemas, warn: options.warn });
+
     // The group's lag: the same figure on every instance, refreshed in the background. While Kafka
     // is away, /metrics and /v1/stats show the last figures (marked stale) instead of failing.
     const consumed = [topics.interactions, topics.contentClicks];
@@ -159,7 +188,7 @@ export async function startKafkaInstance(options: KafkaInstanceOptions): Promise
       });
       sync = featureSync;
       closers.push(() => featureSync.close());
-      const catalog = new CatalogReader({ log, topics, processor, onWrites: (writes, records) => featureSync.catalog(writes, records) });
+      const catalog = new CatalogReader({ log, topics, processor, beforeApply: catchUpSchemas, onWrites: (writes, records) => featureSync.catalog(writes, records) });
       // Bootstrapped before the first event is processed, as a global table is.
       await catalog.start();
       closers.push(() => catalog.stop());
@@ -181,6 +210,7 @@ export async function startKafkaInstance(options: KafkaInstanceOptions): Promise
         // An item catalogued just before its first events must be known when they are enriched.
         // Bounded: a catalogue that cannot be read must not stop processing.
         beforeBatch: async (records) => {
+          await catchUpSchemas?.(records);
           if (records.some((r) => r.topic === topics.interactions)) await catalog.caughtUp(1000).catch(() => undefined);
         },
         onRetry: (error) => {
@@ -207,6 +237,7 @@ export async function startKafkaInstance(options: KafkaInstanceOptions): Promise
       ingest,
       processor,
       sync,
+      registry,
       recommender,
       featureStore,
       metrics,

@@ -15,6 +15,8 @@ export interface CatalogReaderOptions {
   readonly processor: PersonalizationProcessor;
   /** Told about the catalogue entries each poll changed (to publish them). */
   readonly onWrites?: (writes: readonly StateWrite[], records: readonly LogRecord[]) => void;
+  /** Awaited before each poll's records are applied (the schema ids they name: see schema-catch-up.ts). */
+  readonly beforeApply?: (records: readonly LogRecord[]) => Promise<void>;
   /** Told about a failure of the read loop (it goes on). */
   readonly onError?: (error: unknown) => void;
 }
@@ -54,6 +56,7 @@ export class CatalogReader {
       try {
         const records = await this.consumer!.poll(5000, 200);
         if (records.length === 0) continue;
+        await this.options.beforeApply?.(records);
         const deadLetters: AppendRecord[] = [];
         const context = { forward: (r: AppendRecord) => deadLetters.push(r) };
         for (const r of records) processor.applyCatalog(r, context);

@@ -19,6 +19,11 @@ export interface TopicNames {
   readonly late: string;
   /** Served recommendation lists (impressions), keyed by user_id: they train the ranker. */
   readonly impressions: string;
+  /**
+   * The schema registry's records (Kafka deployment), compacted, one partition, like Confluent's
+   * `_schemas`; created by its store (src/log/kafka/kafka-schema-store.ts), not in topicSpecs.
+   */
+  readonly schemas: string;
 }
 
 export function topicNames(prefix = ''): TopicNames {
@@ -30,6 +35,7 @@ export function topicNames(prefix = ''): TopicNames {
     deadLetter: `${prefix}eddy_dead_letter`,
     late: `${prefix}eddy_late_events`,
     impressions: `${prefix}eddy_impressions`,
+    schemas: `${prefix}_eddy_schemas`,
   };
 }
 

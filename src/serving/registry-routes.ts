@@ -50,7 +50,12 @@ function schemaId(raw: string): number {
 export async function registryRoutes(app: FastifyInstance, options: RegistryRoutesOptions): Promise<void> {
   const { registry, apiKeys } = options;
   const guard = (scope: Scope) => async (request: FastifyRequest) => authorize(apiKeys, bearerOf(request.headers.authorization), scope);
-  const read = { onRequest: guard('read') };
+  // A registry other instances write to: a read first takes in what they registered (a producer
+  // registers on one instance, its consumer asks another for the id a moment later).
+  const fresh = async () => {
+    if (registry.shared) await registry.catchUp();
+  };
+  const read = { onRequest: guard('read'), preHandler: fresh };
   const admin = { onRequest: guard('admin') };
 
   app.removeContentTypeParser('application/json');

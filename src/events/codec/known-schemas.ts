@@ -64,11 +64,18 @@ export class KnownSchemas {
     const reader = READER_TYPES[kind];
     let resolver: Resolver;
     try {
-      resolver = reader.createResolver(avroType(writerSchema));
+      // Names match without their namespace, as Avro's SchemaCompatibility has it: a producer's
+      // `com.example.InteractionEvent` is read as eddy's `eddy.v1.InteractionEvent`.
+      resolver = reader.createResolver(avroType(writerSchema), { ignoreNamespaces: true } as never);
     } catch (error) {
       throw new EddyError('EDDY_SCHEMA_INCOMPATIBLE', { details: [`/: ${(error as Error).message}`], cause: error });
     }
     this.byId.set(id, { id, kind, type: reader, resolver });
+  }
+
+  /** Whether `id` is decodable here. */
+  has(id: number): boolean {
+    return this.byId.has(id);
   }
 
   /** The schema of `id`; EDDY_UNKNOWN_SCHEMA_ID when there is none. */

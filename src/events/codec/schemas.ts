@@ -16,7 +16,8 @@ export const EVENT_V1_AVRO = {
   namespace: 'eddy.v1',
   fields: [
     // When eddy's ingest accepted the event (epoch ms); a double, so that it is 8 bytes at offset 5.
-    { name: 'ingested_at', type: 'double' },
+    // Its default (0: not ingested by eddy) lets other producers' schemas leave it out.
+    { name: 'ingested_at', type: 'double', default: 0 },
     { name: 'user_id', type: 'string' },
     { name: 'session_id', type: 'string' },
     // As sent: epoch milliseconds (an integer) or the RFC 3339 string.

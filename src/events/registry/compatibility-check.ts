@@ -56,7 +56,7 @@ export function eddyReaderProblems(kind: RecordKind, candidate: ParsedSchema): s
   const prefix = `eddy decodes this subject into its built-in ${kind} schema: `;
   if (candidate.schemaType !== 'AVRO') return [`${prefix}schemaType ${candidate.schemaType} cannot be read into it (only AVRO)`];
   try {
-    READER_TYPES[kind].createResolver(avroType(candidate.json as object));
+    READER_TYPES[kind].createResolver(avroType(candidate.json as object), { ignoreNamespaces: true } as never);
     return [];
   } catch (error) {
     const problems = avroReadProblems(PLAIN_READERS[kind], candidate.avro!).map((p) => prefix + avroProblemMessage(p, 'forward', label));

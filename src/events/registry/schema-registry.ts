@@ -70,6 +70,8 @@ export class SchemaRegistry {
   private readonly parsed = new Map<number, ParsedSchema>();
   private readonly listeners: VersionListener[] = [];
   private writes: Promise<unknown> = Promise.resolve();
+  private catching: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
 
   private constructor(
     private readonly store: SchemaStore,
@@ -90,6 +92,29 @@ export class SchemaRegistry {
   /** Records other writers appended since (a store shared by several instances); new versions reach the listeners. */
   async refresh(): Promise<void> {
     await this.serialize(async () => this.adopt(await foldStore(this.store, this.subjectsOfEddy)));
+  }
+
+  /** True when other instances write to the same store (reads should `catchUp` first). */
+  get shared(): boolean {
+    return this.store.shared === true;
+  }
+
+  /**
+   * Resolves once everything the store held when this was called is in the state: one refresh
+   * for callers that arrive while none is running, one more for those that arrive during it.
+   */
+  catchUp(): Promise<void> {
+    if (this.catching === undefined) {
+      this.catching = this.refresh().finally(() => (this.catching = undefined));
+      return this.catching;
+    }
+    this.queued ??= this.catching
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = undefined;
+        return this.catchUp();
+      });
+    return this.queued;
   }
 
   /** Calls `listener` for every version held now (soft-deleted ones too: their records still exist), then for each one added. */

@@ -25,6 +25,8 @@ export interface SchemaStore {
    */
   update(change: StoreChange): Promise<void>;
   close(): Promise<void>;
+  /** Other instances write to it too: reads fetch their records first (SchemaRegistry.catchUp). */
+  readonly shared?: boolean;
 }
 
 /** Records in this process only. */

@@ -8,8 +8,9 @@
 import type { Consumer as ClientConsumer } from '@platformatic/kafka';
 import type { KafkaLog } from './kafka-log.ts';
 import type { LogRecord } from '../types.ts';
-import { decodePartition } from './records.ts';
+import { MarkerResolver } from './records.ts';
 
+const READ_UNCOMMITTED = 0;
 const READ_COMMITTED = 1;
 const EARLIEST = -2n;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -57,23 +58,30 @@ export async function readCommitted(
   if (from >= end) return from;
   const md = await client.metadata({ topics: [topic] });
   const t = md.topics.get(topic)!;
+  // read_uncommitted, transactions decided by their markers: see MarkerResolver for why.
+  const resolver = new MarkerResolver(topic, p);
   let stalls = 0;
-  while (from < end) {
+  let done = false;
+  while (from < end && !done) {
     const response = await client.fetch({
       node: t.partitions[p].leader,
       topics: [{ topicId: t.id, partitions: [{ partition: p, fetchOffset: BigInt(from), partitionMaxBytes: 4 << 20, currentLeaderEpoch: -1, lastFetchedEpoch: -1 }] }],
       maxWaitTime: 100,
       minBytes: 1,
       maxBytes: log.options.fetchMaxBytes,
-      isolationLevel: READ_COMMITTED,
+      isolationLevel: READ_UNCOMMITTED,
     });
     const part = response.responses.flatMap((r) => r.partitions).find((x) => x.partitionIndex === p);
-    const { records, next, tombstones } = decodePartition(topic, p, from, part?.records, part?.abortedTransactions ?? [], true);
-    for (const r of records) {
-      if (r.offset >= end) break;
-      onRecord(r, tombstones.has(r.offset));
+    let next = from;
+    for (const batch of part?.records ?? []) {
+      if (Number(batch.firstOffset) >= end) {
+        done = true;
+        break;
+      }
+      resolver.add(batch, from, onRecord);
+      next = Math.max(next, Number(batch.firstOffset) + batch.lastOffsetDelta + 1);
     }
-    if (next <= from) {
+    if (next <= from && !done) {
       if (++stalls > 50) throw new Error(`read of ${topic}/${p} made no progress at offset ${from} (end ${end})`);
       await sleep(20);
       continue;
@@ -81,5 +89,7 @@ export async function readCommitted(
     stalls = 0;
     from = Math.min(next, end);
   }
+  // A transaction whose marker lies past `end` is read again, whole, by the next read.
+  return resolver.firstUndecided ?? from;
   return from;
 }

@@ -16,7 +16,7 @@ import type { RegistryRecord, RegistryValue } from '../../events/registry/regist
 import type { SchemaStore, StoreChange } from '../../events/registry/schema-store.ts';
 import { readCommitted, stableEnd } from './changelog.ts';
 import type { KafkaLog } from './kafka-log.ts';
-import { baseClientOptions, hasKafkaError } from './options.ts';
+import { baseClientOptions } from './options.ts';
 
 export interface KafkaSchemaStoreOptions {
   /** The compacted topic of the registry's records. */
@@ -41,6 +41,7 @@ export async function openKafkaSchemaStore(log: KafkaLog, options: KafkaSchemaSt
 }
 
 export class KafkaSchemaStore implements SchemaStore {
+  readonly shared = true;
   private readonly records: RegistryRecord[] = [];
   /** The next offset to read. */
   private position = 0;
@@ -90,41 +91,53 @@ export class KafkaSchemaStore implements SchemaStore {
     this.check();
     const attempts = this.options.maxAttempts ?? 10;
     for (let attempt = 1; ; attempt++) {
+      let decided: readonly RegistryRecord[] | undefined;
       try {
         const producer = await this.fence();
         await this.catchUp();
-        const appended = change(this.records.map(copy));
-        if (appended.length === 0) return;
-        const txn = await producer.beginTransaction();
-        let last: number | undefined;
+        // What `change` throws is its answer, not Kafka's trouble: it is not retried.
         try {
-          const result = await txn.send({
-            messages: appended.map((r) => ({
-              topic: this.options.topic,
-              partition: PARTITION,
-              key: Buffer.from(r.key, 'utf8'),
-              value: r.value === null ? (null as unknown as Buffer) : Buffer.from(JSON.stringify(r.value), 'utf8'),
-            })),
-          });
-          const base = result.offsets?.find((o) => o.topic === this.options.topic)?.offset;
-          if (base !== undefined) last = Number(base) + appended.length - 1;
-          await txn.commit();
+          decided = change(this.records.map(copy));
         } catch (error) {
-          await txn.abort().catch(() => txn.cancel().catch(() => undefined));
-          throw error;
+          throw new ChangeRefused(error);
         }
-        this.ownEnd = Math.max(this.ownEnd, (last ?? (await this.endOffset()) - 1) + 1);
-        await this.catchUp();
+        if (decided.length > 0) await this.commit(producer, decided);
         return;
       } catch (error) {
-        // Fenced: another instance is writing; its records are read before this change runs again.
-        if (!isFenced(error) && !isTransient(error)) throw error;
+        if (error instanceof ChangeRefused) throw error.reason;
+        // Fenced by another writer (a broker may answer that as an unknown server error), or a
+        // transient failure: the change runs again on what is there then. Safe even if the commit
+        // did land: the change is decided again on records that include it.
         await this.producer?.close().catch(() => undefined);
         this.producer = undefined;
         if (attempt >= attempts || this.closed) throw error;
         await sleep(Math.min(50 * attempt, 500) * (0.5 + Math.random()));
       }
     }
+  }
+
+  /** Appends `records` in one transaction and waits until they are readable. */
+  private async commit(producer: Producer, records: readonly RegistryRecord[]): Promise<void> {
+    const txn = await producer.beginTransaction();
+    let last: number | undefined;
+    try {
+      const result = await txn.send({
+        messages: records.map((r) => ({
+          topic: this.options.topic,
+          partition: PARTITION,
+          key: Buffer.from(r.key, 'utf8'),
+          value: r.value === null ? (null as unknown as Buffer) : Buffer.from(JSON.stringify(r.value), 'utf8'),
+        })),
+      });
+      const base = result.offsets?.find((o) => o.topic === this.options.topic)?.offset;
+      if (base !== undefined) last = Number(base) + records.length - 1;
+      await txn.commit();
+    } catch (error) {
+      await txn.abort().catch(() => txn.cancel().catch(() => undefined));
+      throw error;
+    }
+    this.ownEnd = Math.max(this.ownEnd, (last ?? (await this.endOffset()) - 1) + 1);
+    await this.catchUp();
   }
 
   /** A producer that has just fenced every other writer (and waited for its transaction to end). */
@@ -177,12 +190,9 @@ function parseValue(bytes: Buffer): RegistryValue | null {
   }
 }
 
+/** Carries what a change threw through the retry loop untouched. */
+class ChangeRefused {
+  constructor(readonly reason: unknown) {}
+}
+
 const copy = (record: RegistryRecord): RegistryRecord => JSON.parse(JSON.stringify(record)) as RegistryRecord;
-
-function isFenced(error: unknown): boolean {
-  return ['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'INVALID_TXN_STATE', 'CONCURRENT_TRANSACTIONS'].some((id) => hasKafkaError(error, id));
-}
-
-function isTransient(error: unknown): boolean {
-  return Boolean((error as { findBy?: (k: string, v: unknown) => unknown }).findBy?.('canRetry', true));
-}

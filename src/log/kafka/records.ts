@@ -64,27 +64,96 @@ export function decodePartition(
       if (end > next) next = end;
       continue;
     }
-    for (const r of batch.records) {
-      const offset = Number(batch.firstOffset) + r.offsetDelta;
-      if (offset < from) continue;
-      let headers = NO_HEADERS;
-      if (r.headers.length > 0) {
-        const h: Record<string, string> = {};
-        for (const [k, v] of r.headers) if (k) h[k.toString('utf8')] = v ? v.toString('utf8') : '';
-        headers = h;
-      }
-      if (r.value === null) tombstones.add(offset);
-      records.push({
-        topic,
-        partition,
-        offset,
-        key: r.key ? r.key.toString('utf8') : '',
-        value: r.value ?? EMPTY,
-        timestamp: Number(batch.firstTimestamp + r.timestampDelta),
-        headers,
-      });
-    }
+    decodeBatch(topic, partition, batch, from, records, tombstones);
     if (end > next) next = end;
   }
   return { records, next, tombstones };
+}
+
+/** Appends the records of a data batch at or after `from` to `out`, noting tombstones. */
+function decodeBatch(topic: string, partition: number, batch: RecordsBatch, from: number, out: LogRecord[], tombstones: Set<number>): void {
+  for (const r of batch.records) {
+    const offset = Number(batch.firstOffset) + r.offsetDelta;
+    if (offset < from) continue;
+    let headers = NO_HEADERS;
+    if (r.headers.length > 0) {
+      const h: Record<string, string> = {};
+      for (const [k, v] of r.headers) if (k) h[k.toString('utf8')] = v ? v.toString('utf8') : '';
+      headers = h;
+    }
+    if (r.value === null) tombstones.add(offset);
+    out.push({
+      topic,
+      partition,
+      offset,
+      key: r.key ? r.key.toString('utf8') : '',
+      value: r.value ?? EMPTY,
+      timestamp: Number(batch.firstTimestamp + r.timestampDelta),
+      headers,
+    });
+  }
+}
+
+/** A record waiting for its transaction's marker, or one ready to be handed on. */
+interface Pending {
+  readonly record: LogRecord;
+  readonly tombstone: boolean;
+  /** Undecided until its producer's next marker; then kept (commit) or dropped (abort). */
+  state: 'open' | 'commit' | 'abort';
+}
+
+/**
+ * read_committed decided from the transaction markers themselves, for batches fetched
+ * read_uncommitted. A transactional batch belongs to the transaction its producer's next
+ * control marker ends (the broker's own rule), so this needs no list of aborted transactions and
+ * stays right when many writers share one transactional id (one producer id, epoch after epoch):
+ * @platformatic/kafka's read_committed filter spans an aborted range to that producer's last
+ * abort marker in the response and drops the committed transactions between (schema registry).
+ * Records come out in offset order, each once everything before it is decided.
+ */
+export class MarkerResolver {
+  private readonly queue: Pending[] = [];
+  private readonly open = new Map<bigint, Pending[]>();
+  private head = 0;
+
+  constructor(
+    private readonly topic: string,
+    private readonly partition: number,
+  ) {}
+
+  /** Takes one fetched batch (at or after `from`); calls `onRecord` for every record now decided as committed. */
+  add(batch: RecordsBatch, from: number, onRecord: (record: LogRecord, tombstone: boolean) => void): void {
+    if (batch.attributes & IS_CONTROL) {
+      // Control record key: int16 version, int16 type (0 = abort, 1 = commit).
+      const commit = batch.records[0]?.key?.readInt16BE(2) === 1;
+      for (const p of this.open.get(batch.producerId) ?? []) p.state = commit ? 'commit' : 'abort';
+      this.open.delete(batch.producerId);
+    } else {
+      const records: LogRecord[] = [];
+      const tombstones = new Set<number>();
+      decodeBatch(this.topic, this.partition, batch, from, records, tombstones);
+      const transactional = (batch.attributes & IS_TRANSACTIONAL) !== 0;
+      for (const record of records) {
+        const p: Pending = { record, tombstone: tombstones.has(record.offset), state: transactional ? 'open' : 'commit' };
+        this.queue.push(p);
+        if (!transactional) continue;
+        const list = this.open.get(batch.producerId);
+        if (list) list.push(p);
+        else this.open.set(batch.producerId, [p]);
+      }
+    }
+    while (this.head < this.queue.length && this.queue[this.head].state !== 'open') {
+      const p = this.queue[this.head++];
+      if (p.state === 'commit') onRecord(p.record, p.tombstone);
+    }
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+
+  /** The offset of the first record still waiting for its marker, if any (a later read starts there). */
+  get firstUndecided(): number | undefined {
+    return this.head < this.queue.length ? this.queue[this.head].record.offset : undefined;
+  }
 }
