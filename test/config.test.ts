@@ -85,3 +85,14 @@ test('abuse and shutdown settings: defaults, flags and environment, errors name 
   failsAt(['/logLevel'], ['--log-level', 'verbose']);
   failsAt(['/shutdownTimeoutMs'], [], { EDDY_SHUTDOWN_TIMEOUT_MS: '0' });
 });
+
+test('topic formats: per input topic from the environment, a flag or the file; a bad topic or format names its path', () => {
+  assert.deepEqual(loadConfig([], {}).topicFormats, {});
+  assert.deepEqual(loadConfig([], { EDDY_TOPIC_FORMATS: 'user_interactions=avro, content_catalog=json' }).topicFormats, { user_interactions: 'avro', content_catalog: 'json' });
+  assert.deepEqual(loadConfig(['--topic-formats', 'content_clicks=auto'], {}).topicFormats, { content_clicks: 'auto' });
+  assert.throws(
+    () => loadConfig(['--topic-formats', 'user_interactions=protobuf,orders=json'], {}),
+    (e: unknown) =>
+      e instanceof EddyError && e.details.some((d) => String(d).startsWith('/topicFormats/user_interactions')) && e.details.some((d) => /^\/topicFormats: .*additional/.test(String(d))),
+  );
+});

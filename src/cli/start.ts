@@ -94,6 +94,7 @@ function processingOf(config: EddyConfig): ProcessingConfig {
     models: { ...models, exploration: { ...models.exploration, share: config.explorationShare } },
     eventTime: { maxFutureSkewMs: config.maxFutureSkewMs, minTimestampMs: config.minEventTimeMs },
     idleTimeoutMs: config.idleTimeoutMs,
+    topicFormats: config.topicFormats,
   };
 }
 

@@ -8,6 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { EddyError } from '../errors.ts';
 import { DEFAULT_EVENT_TIME } from '../events/event-time.ts';
 import { formatErrors } from '../events/validate.ts';
+import { FORMATTED_TOPICS, TOPIC_FORMATS, type TopicFormats } from '../events/codec/topic-format.ts';
 
 export interface EddyConfig {
   /** HTTP port. */
@@ -67,6 +68,11 @@ export interface EddyConfig {
   minEventTimeMs: number;
   /** After this long without events, stream time follows the wall clock minus the allowed lateness (0: never), ms. */
   idleTimeoutMs: number;
+  /**
+   * The record format of each input topic (`auto`, `avro` or `json`; src/events/codec/topic-format.ts):
+   * YAML `topicFormats: {user_interactions: avro}`, env `EDDY_TOPIC_FORMATS=user_interactions=avro,content_catalog=json`.
+   */
+  topicFormats: TopicFormats;
 }
 
 /** The Kafka producer and consumer settings a config file may set (see src/log/kafka/options.ts). */
@@ -143,6 +149,11 @@ const schema = {
     maxFutureSkewMs: { type: 'integer', minimum: 0, maximum: 7 * 86_400_000 },
     minEventTimeMs: { type: 'integer', minimum: 0 },
     idleTimeoutMs: ms,
+    topicFormats: {
+      type: 'object',
+      additionalProperties: false,
+      properties: Object.fromEntries(FORMATTED_TOPICS.map((t) => [t, { enum: [...TOPIC_FORMATS] }])),
+    },
   },
 } as const;
 
@@ -172,6 +183,7 @@ export const DEFAULTS: EddyConfig = {
   maxFutureSkewMs: DEFAULT_EVENT_TIME.maxFutureSkewMs,
   minEventTimeMs: DEFAULT_EVENT_TIME.minTimestampMs,
   idleTimeoutMs: 60_000,
+  topicFormats: {},
 };
 
 const ENV: Record<string, keyof EddyConfig> = {
@@ -200,6 +212,7 @@ const ENV: Record<string, keyof EddyConfig> = {
   EDDY_MAX_FUTURE_SKEW_MS: 'maxFutureSkewMs',
   EDDY_MIN_EVENT_TIME_MS: 'minEventTimeMs',
   EDDY_IDLE_TIMEOUT_MS: 'idleTimeoutMs',
+  EDDY_TOPIC_FORMATS: 'topicFormats',
 };
 
 const FLAGS: Record<string, keyof EddyConfig> = {
@@ -228,6 +241,7 @@ const FLAGS: Record<string, keyof EddyConfig> = {
   '--min-event-time-ms': 'minEventTimeMs',
   '--idle-timeout-ms': 'idleTimeoutMs',
   '--max-lag': 'maxLag',
+  '--topic-formats': 'topicFormats',
 };
 
 const NUMERIC = new Set<keyof EddyConfig>(['rateLimit', 'rateLimitWindowMs', 'shutdownTimeoutMs', 'port', 'partitions', 'maxLag', 'bodyLimit', 'replicationFactor', 'minInsyncReplicas', 'maxFutureSkewMs', 'minEventTimeMs', 'idleTimeoutMs']);
@@ -235,6 +249,8 @@ const NUMERIC = new Set<keyof EddyConfig>(['rateLimit', 'rateLimitWindowMs', 'sh
 function coerce(key: keyof EddyConfig, value: string): unknown {
   if (key === 'brokers' || key === 'corsOrigins') return value.split(',').map((s) => s.trim()).filter(Boolean);
   if (NUMERIC.has(key) && /^\d+$/.test(value)) return Number(value);
+  // `user_interactions=avro,content_catalog=json`; a part without `=` is left for validation to name.
+  if (key === 'topicFormats') return Object.fromEntries(value.split(',').map((s) => s.trim()).filter(Boolean).map((part) => [part.split('=')[0].trim(), part.includes('=') ? part.slice(part.indexOf('=') + 1).trim() : '']));
   if (key === 'explorationShare' && /^\d*\.?\d+$/.test(value)) return Number(value);
   return value;
 }

@@ -117,6 +117,7 @@ export async function startEmbeddedInstance(options: InstanceOptions): Promise<E
     log,
     topics,
     eventTime: (options.processing ?? DEFAULT_PROCESSING).eventTime,
+    topicFormats: (options.processing ?? DEFAULT_PROCESSING).topicFormats,
     admit: admission({ lag, maxLag, failure: () => failure, metrics }),
   });
   const featureStore = new InProcessFeatureStore(processor);

@@ -227,7 +227,7 @@ export async function startKafkaInstance(options: KafkaInstanceOptions): Promise
     }
 
     const ingest = ingests
-      ? new Ingest({ log, topics, eventTime: processing.eventTime, admit: admission({ lag, maxLag: options.maxLag ?? 200_000, failure: () => failure, metrics }) })
+      ? new Ingest({ log, topics, eventTime: processing.eventTime, topicFormats: processing.topicFormats, admit: admission({ lag, maxLag: options.maxLag ?? 200_000, failure: () => failure, metrics }) })
       : undefined;
     let stopped = false;
     return {

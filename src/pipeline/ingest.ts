@@ -12,6 +12,7 @@ import type { IngestResult, Rejection } from '../events/ingest-result.ts';
 import { checkInput, DEFAULT_INPUT_LIMITS, previewOf, RejectedInput } from '../events/json-input.ts';
 import { validateEvent, validateItem, type EventClock } from '../events/validate.ts';
 import type { AppendRecord, Log } from '../log/types.ts';
+import { writesJson, type TopicFormats } from '../events/codec/topic-format.ts';
 import type { TopicNames } from './topics.ts';
 
 export type { IngestResult, Rejection } from '../events/ingest-result.ts';
@@ -27,6 +28,8 @@ export interface IngestOptions {
   readonly eventTime?: EventTimePolicy;
   /** Largest encoded event or item, bytes. */
   readonly maxRecordBytes?: number;
+  /** The record format of each input topic: a `json` topic gets JSON, the others the wire format. */
+  readonly topicFormats?: TopicFormats;
 }
 
 /** How a batch was decoded. */
@@ -63,6 +66,7 @@ export class Ingest {
     const rejected: Rejection[] = [];
     const deadLetters: AppendRecord[] = [];
     const ingestedAt = this.now();
+    const jsonEvents = writesJson('user_interactions', this.options.topicFormats ?? {});
     const reject = (index: number, raw: unknown, errors: readonly string[]) => {
       rejected.push({ index, errors });
       const userId = (raw as { user_id?: unknown } | null)?.user_id;
@@ -81,7 +85,8 @@ export class Ingest {
       const event = checked.value;
       let value: Buffer;
       try {
-        value = encodeEventRecord({ ...event, ingested_at: ingestedAt });
+        // `ingested_at` last: commit metrics find it at the end without parsing (commit-metrics.ts).
+        value = jsonEvents ? Buffer.from(JSON.stringify({ ...event, ingested_at: ingestedAt })) : encodeEventRecord({ ...event, ingested_at: ingestedAt });
       } catch (error) {
         return reject(index, raw, [unencodable(error)]);
       }
@@ -126,7 +131,7 @@ export class Ingest {
     if (!checked.ok) return checked.errors;
     let value: Buffer;
     try {
-      value = encodeItemRecord(checked.value);
+      value = writesJson('content_catalog', this.options.topicFormats ?? {}) ? Buffer.from(JSON.stringify(checked.value)) : encodeItemRecord(checked.value);
     } catch (error) {
       return [unencodable(error)];
     }

@@ -10,9 +10,10 @@
  * from the served lists it answers, exploration); they commit with the batch in the `models` store.
  * Records are told apart by their first byte: eddy's own (the wire format, magic byte 0) are
  * decoded from Avro and not validated again, since ingest did; anything else is JSON from another
- * producer or a dead-letter replay, decoded within the input limits and validated in full.
+ * producer or a dead-letter replay, decoded within the input limits and validated in full. A topic
+ * configured to one format (topic-format.ts) dead-letters records in the other.
  */
-import { checkDecodedEvent, checkDecodedItem, decodeEventRecord, decodeItemRecord, isWireFormat } from '../events/codec/index.ts';
+import { checkDecodedEvent, checkDecodedItem, decodeEventRecord, decodeItemRecord } from '../events/codec/index.ts';
 import { enrich } from '../events/enrich.ts';
 import { EddyError, type ErrorCode } from '../errors.ts';
 import { DEFAULT_EVENT_TIME, type EventTimePolicy } from '../events/event-time.ts';
@@ -21,6 +22,7 @@ import { CONSUMED_TYPES, INTERACTION_WEIGHT, type Interaction } from '../events/
 import type { CatalogItem, InteractionEvent } from '../events/schema.ts';
 import { validateEvent, validateItem, type EventClock } from '../events/validate.ts';
 import { validateItemUpdate, type ItemUpdate } from './item-update.ts';
+import { readAs, type FormattedTopic, type TopicFormats } from '../events/codec/topic-format.ts';
 import { toCatalogEntry, type CatalogEntry } from '../features/catalog.ts';
 import {
   addCovisitation,
@@ -88,6 +90,8 @@ export interface ProcessingConfig {
    * 0 turns it off (replays of recorded data, which have no wall clock of their own).
    */
   readonly idleTimeoutMs: number;
+  /** The record format of each input topic (topic-format.ts); a topic not named is `auto`. */
+  readonly topicFormats?: TopicFormats;
 }
 
 export const DEFAULT_PROCESSING: ProcessingConfig = {
@@ -397,8 +401,18 @@ export class PersonalizationProcessor implements Processor {
     return undefined;
   }
 
+  /** How a record of an input topic is read ('avro' or 'json'); undefined when its topic's format refused it (dead-lettered). */
+  private formatOf(record: LogRecord, topic: FormattedTopic, context: Emitter): 'avro' | 'json' | undefined {
+    const read = readAs(record.value, topic, this.config.topicFormats ?? {});
+    if ('as' in read) return read.as;
+    this.deadLetter(record, [read.refused], context, 'EDDY_CORRUPT_RECORD');
+    return undefined;
+  }
+
   private processInteraction(record: LogRecord, context: Emitter): void {
-    if (isWireFormat(record.value)) {
+    const format = this.formatOf(record, 'user_interactions', context);
+    if (format === undefined) return;
+    if (format === 'avro') {
       const event = this.decodeEvent(record, context);
       if (event !== undefined) this.applyInteraction(event, record.partition, context);
       return;
@@ -542,7 +556,9 @@ export class PersonalizationProcessor implements Processor {
 
   private processItemRecord(record: LogRecord, context: Emitter): void {
     const itemUpdate = record.headers['eddy-kind'] === 'item-update';
-    if (!itemUpdate && isWireFormat(record.value)) {
+    const format = itemUpdate ? 'json' : this.formatOf(record, 'content_clicks', context);
+    if (format === undefined) return;
+    if (format === 'avro') {
       const event = this.decodeEvent(record, context);
       if (event !== undefined) this.countForItem(event, record, context);
       return;
@@ -589,7 +605,9 @@ export class PersonalizationProcessor implements Processor {
 
   /** Applies one content_catalog record (the task's own, or a global reader's). */
   applyCatalog(record: LogRecord, context: Emitter): void {
-    const item = isWireFormat(record.value) ? this.decodeItem(record, context) : this.parseItem(record, context);
+    const format = this.formatOf(record, 'content_catalog', context);
+    if (format === undefined) return;
+    const item = format === 'avro' ? this.decodeItem(record, context) : this.parseItem(record, context);
     if (item === undefined) return;
     const previous = this.catalog.get(item.content_id);
     const entry = toCatalogEntry(item, this.now(), previous);
