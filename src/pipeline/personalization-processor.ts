@@ -13,7 +13,7 @@
  * producer or a dead-letter replay, decoded within the input limits and validated in full. A topic
  * configured to one format (topic-format.ts) dead-letters records in the other.
  */
-import { checkDecodedEvent, checkDecodedItem, decodeEventRecord, decodeItemRecord } from '../events/codec/index.ts';
+import { checkDecodedEvent, checkDecodedItem, decodeEventRecord, decodeItemRecord, isWireFormat } from '../events/codec/index.ts';
 import { enrich } from '../events/enrich.ts';
 import { EddyError, type ErrorCode } from '../errors.ts';
 import { DEFAULT_EVENT_TIME, type EventTimePolicy } from '../events/event-time.ts';
@@ -21,7 +21,7 @@ import { decodeJsonInput, RejectedInput } from '../events/json-input.ts';
 import { CONSUMED_TYPES, INTERACTION_WEIGHT, type Interaction } from '../events/interaction.ts';
 import type { CatalogItem, InteractionEvent } from '../events/schema.ts';
 import { validateEvent, validateItem, type EventClock } from '../events/validate.ts';
-import { validateItemUpdate, type ItemUpdate } from './item-update.ts';
+import { checkDecodedItemUpdate, decodeItemUpdateRecord, encodeItemUpdateRecord, validateItemUpdate, type ItemUpdate } from './item-update.ts';
 import { readAs, type FormattedTopic, type TopicFormats } from '../events/codec/topic-format.ts';
 import { toCatalogEntry, type CatalogEntry } from '../features/catalog.ts';
 import {
@@ -549,13 +549,19 @@ export class PersonalizationProcessor implements Processor {
     context.forward({
       topic: this.options.topics.contentClicks,
       key: update.item,
-      value: Buffer.from(JSON.stringify(update)),
+      value: encodeItemUpdateRecord(update),
       headers: { 'eddy-kind': 'item-update' },
     });
   }
 
   private processItemRecord(record: LogRecord, context: Emitter): void {
     const itemUpdate = record.headers['eddy-kind'] === 'item-update';
+    // eddy's own updates are binary (JSON from an older eddy still reads), whatever the topic's format.
+    if (itemUpdate && isWireFormat(record.value)) {
+      const update = this.decodeChecked(record, context, decodeItemUpdateRecord, (u) => checkDecodedItemUpdate(u, this.eventClock));
+      if (update !== undefined) this.applyItemUpdate(update, record.partition, context);
+      return;
+    }
     const format = itemUpdate ? 'json' : this.formatOf(record, 'content_clicks', context);
     if (format === undefined) return;
     if (format === 'avro') {

@@ -55,6 +55,55 @@ test('aborted transactions of one producer stay invisible to read_committed read
   }
 });
 
+test('committed transactions between two aborts of one producer id are all read, in order (the client\'s own filter drops them)', { timeout: 120_000 }, async (t) => {
+  if (!kafka) return skipOutsideCi(t, 'no Java/Maven for a local Kafka');
+  const log = await openKafkaLog({ brokers: kafka.bootstrap });
+  const topic = `txn-interleaved-${run}`;
+  await log.ensureTopics([{ name: topic, partitions: 1 }]);
+  const producer = new Producer({ clientId: 'txn-test', bootstrapBrokers: kafka.bootstrap.split(','), idempotent: true, transactionalId: `txn-interleaved-${run}` });
+  try {
+    const plan = [['a1', false], ['c1', true], ['a2', false], ['c2', true], ['a3', false], ['c3', true]] as const;
+    for (const [label, commit] of plan) {
+      const txn = await producer.beginTransaction();
+      await txn.send({ messages: [0, 1].map((i) => ({ topic, key: Buffer.from(`${label}-${i}`), value: Buffer.from(label) })) });
+      if (commit) await txn.commit();
+      else await txn.abort();
+    }
+    const c = await reader(log, topic);
+    const got = await pollUntil(c, 6, 10_000);
+    assert.deepEqual(got.map((r) => r.key), ['c1-0', 'c1-1', 'c2-0', 'c2-1', 'c3-0', 'c3-1'], 'every committed record once, in offset order');
+    assert.deepEqual(await c.poll(100, 500), []);
+    await c.close();
+  } finally {
+    await producer.close();
+    await log.close();
+  }
+});
+
+test('an open transaction holds back what follows it until its marker; then both are read in order', { timeout: 120_000 }, async (t) => {
+  if (!kafka) return skipOutsideCi(t, 'no Java/Maven for a local Kafka');
+  const log = await openKafkaLog({ brokers: kafka.bootstrap });
+  const topic = `txn-open-${run}`;
+  await log.ensureTopics([{ name: topic, partitions: 1 }]);
+  const producer = new Producer({ clientId: 'txn-test', bootstrapBrokers: kafka.bootstrap.split(','), idempotent: true, transactionalId: `txn-open-${run}` });
+  try {
+    const txn = await producer.beginTransaction();
+    await txn.send({ messages: [{ topic, partition: 0, key: Buffer.from('in-txn'), value: Buffer.from('x') }] });
+    await log.append([{ topic, key: 'after', value: Buffer.from('y') }]);
+    const c = await reader(log, topic);
+    assert.deepEqual(await c.poll(100, 1500), [], 'nothing past an undecided transaction is visible');
+    const [lag] = await c.lag();
+    assert.equal(lag.offset, 0, 'a commit now would resume at the open transaction');
+    await txn.commit();
+    const got = await pollUntil(c, 2, 10_000);
+    assert.deepEqual(got.map((r) => r.key), ['in-txn', 'after']);
+    await c.close();
+  } finally {
+    await producer.close();
+    await log.close();
+  }
+});
+
 test('a member killed mid-transaction leaves no visible outputs; its restart fences it', { timeout: 120_000 }, async (t) => {
   if (!kafka) return skipOutsideCi(t, 'no Java/Maven for a local Kafka');
   const log = await openKafkaLog({ brokers: kafka.bootstrap, heartbeatIntervalMs: 300, sessionTimeoutMs: 6000 });

@@ -5,8 +5,9 @@
  * (JSON from other producers, dead-letter replays) takes the JSON path.
  */
 export { isWireFormat, MAGIC_BYTE, HEADER_BYTES } from './wire-format.ts';
-export { EVENT_V1_SCHEMA_ID, ITEM_V1_SCHEMA_ID, KnownSchemas, knownSchemas, type RecordKind } from './known-schemas.ts';
-export { EVENT_V1_AVRO, ITEM_V1_AVRO } from './schemas.ts';
+export { EVENT_V1_SCHEMA_ID, ITEM_V1_SCHEMA_ID, ITEM_UPDATE_V1_SCHEMA_ID, ITEM_UPDATE_TYPE, KnownSchemas, knownSchemas, type RecordKind, type SchemaKind } from './known-schemas.ts';
+export { EVENT_V1_AVRO, ITEM_UPDATE_V1_AVRO, ITEM_V1_AVRO } from './schemas.ts';
+export { encodeBody, decodeBody } from './record-body.ts';
 export { encodeEventRecord, decodeEventRecord, ingestedAtOf, type AcceptedEvent } from './event-record.ts';
 export { encodeItemRecord, decodeItemRecord } from './item-record.ts';
 export { checkDecodedEvent, checkDecodedItem } from './decoded-checks.ts';

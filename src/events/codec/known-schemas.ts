@@ -9,14 +9,24 @@ import avro from 'avsc';
 import { EddyError } from '../../errors.ts';
 import { boundedReads } from './bounded-reads.ts';
 import { JSON_VALUE_LOGICAL_TYPE, JsonValueType } from './json-value.ts';
-import { EVENT_V1_AVRO, ITEM_V1_AVRO } from './schemas.ts';
+import { EVENT_V1_AVRO, ITEM_UPDATE_V1_AVRO, ITEM_V1_AVRO } from './schemas.ts';
 
 /** Schema id of the v1 interaction event (EVENT_V1_AVRO). */
 export const EVENT_V1_SCHEMA_ID = 1;
 /** Schema id of the v1 catalogue item (ITEM_V1_AVRO). */
 export const ITEM_V1_SCHEMA_ID = 2;
 
+/**
+ * Schema id of eddy's internal item update (ITEM_UPDATE_V1_AVRO): 0, which no registry hands out
+ * (Confluent's ids and eddy's registered ones start at 1), as the record never leaves eddy's own
+ * topology and has no subject.
+ */
+export const ITEM_UPDATE_V1_SCHEMA_ID = 0;
+
+/** The kinds of record a registry subject can hold. */
 export type RecordKind = 'event' | 'item';
+/** Every kind a schema id can decode to: the subjects' kinds and eddy's internal item update. */
+export type SchemaKind = RecordKind | 'item-update';
 
 type Resolver = ReturnType<avro.Type['createResolver']>;
 
@@ -38,9 +48,12 @@ export const READER_TYPES: Readonly<Record<RecordKind, avro.Type>> = {
   item: avroType(ITEM_V1_AVRO),
 };
 
+/** The type of eddy's internal item update. */
+export const ITEM_UPDATE_TYPE = avroType(ITEM_UPDATE_V1_AVRO);
+
 export interface KnownSchema {
   readonly id: number;
-  readonly kind: RecordKind;
+  readonly kind: SchemaKind;
   /** Reads the body into the kind's reader type. */
   readonly type: avro.Type;
   /** Set when the writer schema is not the reader's own: translates while reading. */
@@ -53,6 +66,7 @@ export class KnownSchemas {
   constructor() {
     this.byId.set(EVENT_V1_SCHEMA_ID, { id: EVENT_V1_SCHEMA_ID, kind: 'event', type: READER_TYPES.event, resolver: undefined });
     this.byId.set(ITEM_V1_SCHEMA_ID, { id: ITEM_V1_SCHEMA_ID, kind: 'item', type: READER_TYPES.item, resolver: undefined });
+    this.byId.set(ITEM_UPDATE_V1_SCHEMA_ID, { id: ITEM_UPDATE_V1_SCHEMA_ID, kind: 'item-update', type: ITEM_UPDATE_TYPE, resolver: undefined });
   }
 
   /**

@@ -7,7 +7,7 @@
 import type avro from 'avsc';
 import { EddyError } from '../../errors.ts';
 import { HEADER_BYTES, schemaIdOf, writeHeader } from './wire-format.ts';
-import { knownSchemas, type KnownSchemas, type RecordKind } from './known-schemas.ts';
+import { knownSchemas, type KnownSchemas, type SchemaKind } from './known-schemas.ts';
 
 let scratch = Buffer.allocUnsafe(4096);
 
@@ -27,7 +27,7 @@ export function encodeBody(type: avro.Type, schemaId: number, value: unknown): B
 }
 
 /** The body of a wire-format record of `kind`, in the kind's reader shape. */
-export function decodeBody(bytes: Buffer, kind: RecordKind, schemas: KnownSchemas = knownSchemas): unknown {
+export function decodeBody(bytes: Buffer, kind: SchemaKind, schemas: KnownSchemas = knownSchemas): unknown {
   const known = schemas.lookup(schemaIdOf(bytes));
   if (known.kind !== kind) throw new EddyError('EDDY_CORRUPT_RECORD', { details: [`/: is a record of schema id ${known.id}, an ${known.kind}, not an ${kind}`] });
   let decoded: { value: unknown; offset: number };

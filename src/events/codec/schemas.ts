@@ -48,3 +48,23 @@ export const ITEM_V1_AVRO = {
     { name: 'extra', type: { type: 'map', values: 'JsonValue' }, default: {} },
   ],
 };
+
+/**
+ * eddy's internal item update (src/pipeline/item-update.ts), which the user side of the topology
+ * sends to the item side through content_clicks: one flat record for both kinds, the fields a
+ * kind does not have null.
+ */
+export const ITEM_UPDATE_V1_AVRO = {
+  type: 'record',
+  name: 'ItemUpdate',
+  namespace: 'eddy.v1',
+  fields: [
+    { name: 'k', type: { type: 'enum', name: 'ItemUpdateKind', symbols: ['count', 'pair'] } },
+    { name: 'item', type: 'string' },
+    { name: 'type', ...optional({ type: 'enum', name: 'EventType', symbols: [...EVENT_TYPES] }) },
+    { name: 'ts', ...optional('long') },
+    { name: 'cat', ...optional('string') },
+    { name: 'other', ...optional('string') },
+    { name: 'w', ...optional('double') },
+  ],
+};

@@ -1,13 +1,18 @@
 /**
- * Turning fetched record batches into LogRecords, with read_committed filtering done here as well.
+ * Turning fetched record batches into LogRecords, read_committed decided here from the
+ * transaction markers themselves.
  *
- * @platformatic/kafka 1.35 filters aborted transactions itself, but (a) it keys aborted ranges by
- * producer id, so of two aborted transactions of one producer in one fetch only the last is
- * dropped, and (b) it keeps an aborted transaction's records when its abort marker is not in the
- * same fetch response ("open range"). Both would show aborted outputs to a read_committed reader.
- * This pass applies Kafka's own algorithm (Java Fetcher): walk the batches in offset order; an
- * aborted transaction listed by the broker becomes active at its first offset and ends at its
- * producer's abort marker; transactional batches of an active producer are skipped.
+ * Every eddy reader fetches read_uncommitted and hands the batches to a MarkerResolver, because
+ * @platformatic/kafka's own read_committed filter (1.35 and 2.x) is wrong in ways a reader would
+ * see: it spans a producer's aborted range up to that producer's *last* abort marker in the
+ * response, so the committed transactions between two aborts of one producer id are dropped (a
+ * member fenced twice; the schema registry, whose writers share one transactional id, all the
+ * time), and it keeps an aborted transaction whose marker is not in the same response.
+ *
+ * The rule the broker itself keeps: a transactional batch belongs to the transaction that its
+ * producer's next control marker ends, commit or abort. So no list of aborted transactions is
+ * needed, and a record is handed on once everything before it is decided, in offset order, which
+ * is what the last stable offset gives a read_committed reader.
  */
 import type { RecordsBatch } from '@platformatic/kafka';
 import type { LogRecord } from '../types.ts';
@@ -17,61 +22,13 @@ const IS_CONTROL = 0x20;
 const EMPTY = Buffer.alloc(0);
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
-export interface AbortedTxn {
-  readonly producerId: bigint;
-  readonly firstOffset: bigint;
-}
+/** A decoded record and whether its value was null (a tombstone; its `value` is then empty). */
+export type OnRecord = (record: LogRecord, tombstone: boolean) => void;
 
-export interface DecodeResult {
-  /** Visible records at or after `from`, in offset order. */
-  readonly records: LogRecord[];
-  /** Next offset to fetch: past everything in the response, visible or not. */
-  readonly next: number;
-  /** Offsets of visible records whose value was null (tombstones; their `value` is empty). */
-  readonly tombstones: Set<number>;
-}
-
-/**
- * Decodes one partition's batches. `from` is the fetch offset (a batch may start before it).
- * Tombstones (null values) come out as empty buffers; missing keys as ''.
- */
-export function decodePartition(
-  topic: string,
-  partition: number,
-  from: number,
-  batches: readonly RecordsBatch[] | undefined,
-  aborted: readonly AbortedTxn[],
-  readCommitted: boolean,
-): DecodeResult {
+/** The records of one data batch at or after `from`, with the offsets of its null values. */
+function decodeBatch(topic: string, partition: number, batch: RecordsBatch, from: number): { records: LogRecord[]; tombstones: Set<number> | undefined } {
   const records: LogRecord[] = [];
-  const tombstones = new Set<number>();
-  let next = from;
-  if (!batches || batches.length === 0) return { records, next, tombstones };
-  const pending = readCommitted ? [...aborted].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0)) : [];
-  let pi = 0;
-  const active = new Set<bigint>();
-  for (const batch of batches) {
-    const last = batch.firstOffset + BigInt(batch.lastOffsetDelta);
-    while (pi < pending.length && pending[pi].firstOffset <= last) active.add(pending[pi++].producerId);
-    const end = Number(last) + 1;
-    if (batch.attributes & IS_CONTROL) {
-      // Control record key: int16 version, int16 type (0 = abort, 1 = commit).
-      if (readCommitted) active.delete(batch.producerId);
-      if (end > next) next = end;
-      continue;
-    }
-    if (readCommitted && batch.attributes & IS_TRANSACTIONAL && active.has(batch.producerId)) {
-      if (end > next) next = end;
-      continue;
-    }
-    decodeBatch(topic, partition, batch, from, records, tombstones);
-    if (end > next) next = end;
-  }
-  return { records, next, tombstones };
-}
-
-/** Appends the records of a data batch at or after `from` to `out`, noting tombstones. */
-function decodeBatch(topic: string, partition: number, batch: RecordsBatch, from: number, out: LogRecord[], tombstones: Set<number>): void {
+  let tombstones: Set<number> | undefined;
   for (const r of batch.records) {
     const offset = Number(batch.firstOffset) + r.offsetDelta;
     if (offset < from) continue;
@@ -81,8 +38,8 @@ function decodeBatch(topic: string, partition: number, batch: RecordsBatch, from
       for (const [k, v] of r.headers) if (k) h[k.toString('utf8')] = v ? v.toString('utf8') : '';
       headers = h;
     }
-    if (r.value === null) tombstones.add(offset);
-    out.push({
+    if (r.value === null) (tombstones ??= new Set()).add(offset);
+    records.push({
       topic,
       partition,
       offset,
@@ -92,68 +49,84 @@ function decodeBatch(topic: string, partition: number, batch: RecordsBatch, from
       headers,
     });
   }
+  return { records, tombstones };
 }
 
-/** A record waiting for its transaction's marker, or one ready to be handed on. */
-interface Pending {
-  readonly record: LogRecord;
-  readonly tombstone: boolean;
-  /** Undecided until its producer's next marker; then kept (commit) or dropped (abort). */
+/** One data batch's records waiting for their transaction's marker. */
+interface HeldBatch {
+  readonly records: LogRecord[];
+  readonly tombstones: Set<number> | undefined;
   state: 'open' | 'commit' | 'abort';
 }
 
 /**
- * read_committed decided from the transaction markers themselves, for batches fetched
- * read_uncommitted. A transactional batch belongs to the transaction its producer's next
- * control marker ends (the broker's own rule), so this needs no list of aborted transactions and
- * stays right when many writers share one transactional id (one producer id, epoch after epoch):
- * @platformatic/kafka's read_committed filter spans an aborted range to that producer's last
- * abort marker in the response and drops the committed transactions between (schema registry).
- * Records come out in offset order, each once everything before it is decided.
+ * read_committed for one partition from batches fetched read_uncommitted, in offset order (see the
+ * file's comment). Feed it every batch as fetched; it calls `onRecord` for each record once its
+ * transaction committed and everything before it is decided.
  */
 export class MarkerResolver {
-  private readonly queue: Pending[] = [];
-  private readonly open = new Map<bigint, Pending[]>();
+  private readonly queue: HeldBatch[] = [];
   private head = 0;
+  private readonly open = new Map<bigint, HeldBatch[]>();
+  private heldRecords = 0;
 
   constructor(
     private readonly topic: string,
     private readonly partition: number,
   ) {}
 
-  /** Takes one fetched batch (at or after `from`); calls `onRecord` for every record now decided as committed. */
-  add(batch: RecordsBatch, from: number, onRecord: (record: LogRecord, tombstone: boolean) => void): void {
+  /** Takes one fetched batch (its records before `from` are skipped). */
+  add(batch: RecordsBatch, from: number, onRecord: OnRecord): void {
     if (batch.attributes & IS_CONTROL) {
       // Control record key: int16 version, int16 type (0 = abort, 1 = commit).
       const commit = batch.records[0]?.key?.readInt16BE(2) === 1;
-      for (const p of this.open.get(batch.producerId) ?? []) p.state = commit ? 'commit' : 'abort';
+      const held = this.open.get(batch.producerId);
+      if (held === undefined) return;
+      for (const h of held) h.state = commit ? 'commit' : 'abort';
       this.open.delete(batch.producerId);
-    } else {
-      const records: LogRecord[] = [];
-      const tombstones = new Set<number>();
-      decodeBatch(this.topic, this.partition, batch, from, records, tombstones);
-      const transactional = (batch.attributes & IS_TRANSACTIONAL) !== 0;
-      for (const record of records) {
-        const p: Pending = { record, tombstone: tombstones.has(record.offset), state: transactional ? 'open' : 'commit' };
-        this.queue.push(p);
-        if (!transactional) continue;
-        const list = this.open.get(batch.producerId);
-        if (list) list.push(p);
-        else this.open.set(batch.producerId, [p]);
-      }
+      this.drain(onRecord);
+      return;
     }
-    while (this.head < this.queue.length && this.queue[this.head].state !== 'open') {
-      const p = this.queue[this.head++];
-      if (p.state === 'commit') onRecord(p.record, p.tombstone);
+    const { records, tombstones } = decodeBatch(this.topic, this.partition, batch, from);
+    if (records.length === 0) return;
+    const transactional = (batch.attributes & IS_TRANSACTIONAL) !== 0;
+    // Nothing undecided before it: a plain batch goes straight on (the common case).
+    if (!transactional && this.head === this.queue.length) {
+      for (const r of records) onRecord(r, tombstones?.has(r.offset) === true);
+      return;
     }
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue.splice(0, this.head);
-      this.head = 0;
-    }
+    const held: HeldBatch = { records, tombstones, state: transactional ? 'open' : 'commit' };
+    this.queue.push(held);
+    this.heldRecords += records.length;
+    if (!transactional) return;
+    const list = this.open.get(batch.producerId);
+    if (list) list.push(held);
+    else this.open.set(batch.producerId, [held]);
   }
 
-  /** The offset of the first record still waiting for its marker, if any (a later read starts there). */
+  /** The offset of the first record still waiting for its marker, if any: where a new read must start. */
   get firstUndecided(): number | undefined {
-    return this.head < this.queue.length ? this.queue[this.head].record.offset : undefined;
+    return this.head < this.queue.length ? this.queue[this.head].records[0].offset : undefined;
+  }
+
+  /** Records held back behind undecided transactions. */
+  get held(): number {
+    return this.heldRecords;
+  }
+
+  private drain(onRecord: OnRecord): void {
+    const { queue } = this;
+    while (this.head < queue.length && queue[this.head].state !== 'open') {
+      const h = queue[this.head++];
+      this.heldRecords -= h.records.length;
+      if (h.state === 'commit') for (const r of h.records) onRecord(r, h.tombstones?.has(r.offset) === true);
+    }
+    if (this.head === queue.length) {
+      queue.length = 0;
+      this.head = 0;
+    } else if (this.head > 1024) {
+      queue.splice(0, this.head);
+      this.head = 0;
+    }
   }
 }
