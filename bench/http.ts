@@ -23,8 +23,17 @@ const GENERATOR = fileURLToPath(new URL('./load-generator.ts', import.meta.url))
 const USERS = 100_000;
 const ITEMS = 10_000;
 
-/** Runs one load in its own process and resolves with what it measured. */
-export function load(spec: LoadSpec): Promise<LoadResult> {
+/** Runs one load in its own process and resolves with what it measured; a run that fails is tried once more. */
+export async function load(spec: LoadSpec): Promise<LoadResult> {
+  try {
+    return await loadOnce(spec);
+  } catch (error) {
+    process.stderr.write(`  (a ${spec.kind} load failed, running it again: ${String((error as Error).message).slice(0, 300)})\n`);
+    return loadOnce(spec);
+  }
+}
+
+function loadOnce(spec: LoadSpec): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', GENERATOR, JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

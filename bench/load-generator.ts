@@ -40,6 +40,15 @@ export interface LoadResult {
   readonly events_per_sec?: number;
 }
 
+// autocannon has been seen (rarely, under a loaded server) to leave its promise unsettled with
+// nothing keeping the process alive: say so and fail, rather than exit 0 with no result.
+let finished = false;
+process.on('beforeExit', () => {
+  if (finished) return;
+  process.stderr.write('autocannon ended without a result\n');
+  process.exit(3);
+});
+
 async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec;
   const users = spec.users ?? 100_000;
@@ -87,6 +96,7 @@ async function main(): Promise<void> {
     p99_ms: result.latency.p99,
     ...(spec.kind === 'ingest' && { events_per_sec: (ok * batch) / seconds }),
   };
+  finished = true;
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
