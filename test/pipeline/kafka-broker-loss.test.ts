@@ -124,6 +124,7 @@ test('a broker killed mid-stream loses no acknowledged event and counts none twi
   console.log(
     `broker ${victim} (group coordinator${victim === txnCoordinator ? ', transaction coordinator' : ''}) (leader of ${leads.get(victim)} of ${md.topics.get(instance.topics.interactions)!.partitionsCount} partitions) killed after ${ackedAtKill}/${BATCHES} batches; answers other than 202 meanwhile: ${JSON.stringify(report.refused)}; ` +
       `duplicates reported by ingest: ${duplicates}; processor dropped as duplicates: ${instance.processor?.stats.duplicates ?? 0}; ` +
+      `dead-lettered: ${instance.processor?.stats.deadLettered ?? 0}; late: ${instance.processor?.stats.late ?? 0}; processed: ${instance.processor?.stats.processed ?? 0}; ` +
       `member clients replaced: ${members.map((m) => m.clientReplacements).join(',')}`,
   );
   assert.deepEqual(Object.keys(report.refused).filter((s) => s !== '503'), [], `refusals were 503 (retry later), not errors: ${JSON.stringify(report.lastRefusal)}`);
