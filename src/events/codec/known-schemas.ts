@@ -48,6 +48,15 @@ export const READER_TYPES: Readonly<Record<RecordKind, avro.Type>> = {
   item: avroType(ITEM_V1_AVRO),
 };
 
+/**
+ * A resolver that reads records written with `writer` into `kind`'s reader type (avsc throws when
+ * they cannot be read). Names match without their namespace, as Avro's SchemaCompatibility has it:
+ * a producer's `com.example.InteractionEvent` is read as eddy's `eddy.v1.InteractionEvent`.
+ */
+export function readerResolver(kind: RecordKind, writer: avro.Type): Resolver {
+  return READER_TYPES[kind].createResolver(writer, { ignoreNamespaces: true } as never);
+}
+
 /** The type of eddy's internal item update. */
 export const ITEM_UPDATE_TYPE = avroType(ITEM_UPDATE_V1_AVRO);
 
@@ -78,9 +87,7 @@ export class KnownSchemas {
     const reader = READER_TYPES[kind];
     let resolver: Resolver;
     try {
-      // Names match without their namespace, as Avro's SchemaCompatibility has it: a producer's
-      // `com.example.InteractionEvent` is read as eddy's `eddy.v1.InteractionEvent`.
-      resolver = reader.createResolver(avroType(writerSchema), { ignoreNamespaces: true } as never);
+      resolver = readerResolver(kind, avroType(writerSchema));
     } catch (error) {
       throw new EddyError('EDDY_SCHEMA_INCOMPATIBLE', { details: [`/: ${(error as Error).message}`], cause: error });
     }

@@ -6,7 +6,7 @@
  * the level, the field and the rule.
  */
 import avro from 'avsc';
-import { avroType, READER_TYPES, type RecordKind } from '../codec/known-schemas.ts';
+import { avroType, readerResolver, type RecordKind } from '../codec/known-schemas.ts';
 import { avroProblemMessage, avroReadProblems } from './avro-compatibility.ts';
 import { ruleOf, type CompatibilityLevel, type Direction } from './compatibility-level.ts';
 import { BUILT_IN_SCHEMAS } from './eddy-subjects.ts';
@@ -56,7 +56,7 @@ export function eddyReaderProblems(kind: RecordKind, candidate: ParsedSchema): s
   const prefix = `eddy decodes this subject into its built-in ${kind} schema: `;
   if (candidate.schemaType !== 'AVRO') return [`${prefix}schemaType ${candidate.schemaType} cannot be read into it (only AVRO)`];
   try {
-    READER_TYPES[kind].createResolver(avroType(candidate.json as object), { ignoreNamespaces: true } as never);
+    readerResolver(kind, avroType(candidate.json as object));
     return [];
   } catch (error) {
     const problems = avroReadProblems(PLAIN_READERS[kind], candidate.avro!).map((p) => prefix + avroProblemMessage(p, 'forward', label));

@@ -61,8 +61,7 @@ export async function readCommitted(
   // read_uncommitted, transactions decided by their markers: see MarkerResolver for why.
   const resolver = new MarkerResolver(topic, p);
   let stalls = 0;
-  let done = false;
-  while (from < end && !done) {
+  while (from < end) {
     const response = await client.fetch({
       node: t.partitions[p].leader,
       topics: [{ topicId: t.id, partitions: [{ partition: p, fetchOffset: BigInt(from), partitionMaxBytes: 4 << 20, currentLeaderEpoch: -1, lastFetchedEpoch: -1 }] }],
@@ -72,16 +71,10 @@ export async function readCommitted(
       isolationLevel: READ_UNCOMMITTED,
     });
     const part = response.responses.flatMap((r) => r.partitions).find((x) => x.partitionIndex === p);
-    let next = from;
-    for (const batch of part?.records ?? []) {
-      if (Number(batch.firstOffset) >= end) {
-        done = true;
-        break;
-      }
-      resolver.add(batch, from, onRecord);
-      next = Math.max(next, Number(batch.firstOffset) + batch.lastOffsetDelta + 1);
-    }
-    if (next <= from && !done) {
+    const { next, reachedEnd } = resolver.addAll(part?.records, from, onRecord, end);
+    // Past what was taken, also when the response reached `end` (a later read must not take it again).
+    if (reachedEnd) return resolver.firstUndecided ?? Math.max(from, Math.min(next, end));
+    if (next <= from) {
       if (++stalls > 50) throw new Error(`read of ${topic}/${p} made no progress at offset ${from} (end ${end})`);
       await sleep(20);
       continue;
@@ -91,5 +84,4 @@ export async function readCommitted(
   }
   // A transaction whose marker lies past `end` is read again, whole, by the next read.
   return resolver.firstUndecided ?? from;
-  return from;
 }

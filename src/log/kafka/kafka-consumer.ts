@@ -448,16 +448,12 @@ export class KafkaMember implements Consumer {
             if (from === undefined || this.positions.get(key) !== from) continue;
             let resolver = this.resolvers.get(key);
             if (resolver === undefined) this.resolvers.set(key, (resolver = new MarkerResolver(topic, p.partitionIndex)));
-            let next = from;
             let last = -1;
-            for (const batch of p.records ?? []) {
-              resolver.add(batch, from, (r) => {
-                this.buffer.push(r);
-                added++;
-                last = r.offset;
-              });
-              next = Math.max(next, Number(batch.firstOffset) + batch.lastOffsetDelta + 1);
-            }
+            const { next } = resolver.addAll(p.records, from, (r) => {
+              this.buffer.push(r);
+              added++;
+              last = r.offset;
+            });
             if (last >= 0) this.dataEnd.set(key, last + 1);
             this.positions.set(key, next);
           }

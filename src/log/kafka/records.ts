@@ -104,6 +104,21 @@ export class MarkerResolver {
     else this.open.set(batch.producerId, [held]);
   }
 
+  /**
+   * Takes one fetch response's batches of this partition, up to (not including) the first batch at
+   * or past `end`, and answers the offset to fetch from next (past every batch it took) and whether
+   * it reached `end`.
+   */
+  addAll(batches: readonly RecordsBatch[] | undefined, from: number, onRecord: OnRecord, end = Infinity): { next: number; reachedEnd: boolean } {
+    let next = from;
+    for (const batch of batches ?? []) {
+      if (Number(batch.firstOffset) >= end) return { next, reachedEnd: true };
+      this.add(batch, from, onRecord);
+      next = Math.max(next, Number(batch.firstOffset) + batch.lastOffsetDelta + 1);
+    }
+    return { next, reachedEnd: false };
+  }
+
   /** The offset of the first record still waiting for its marker, if any: where a new read must start. */
   get firstUndecided(): number | undefined {
     return this.head < this.queue.length ? this.queue[this.head].records[0].offset : undefined;
