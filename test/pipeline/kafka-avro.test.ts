@@ -17,11 +17,11 @@ import type { FastifyInstance } from 'fastify';
 import { startKafkaInstance, type KafkaInstance } from '../../src/deploy/kafka.ts';
 import { EVENT_TYPES } from '../../src/events/schema.ts';
 import { partitionFor } from '../../src/log/partitioner.ts';
-import type { LogRecord } from '../../src/log/types.ts';
 import { buildApp } from '../../src/serving/app.ts';
 import { eventually, urlClient, type HttpClient } from '../support/http-client.ts';
 import { withKafka, type TestKafka } from '../support/kafka.ts';
 import { dropPrefixAt, ensureRedis, testPrefix } from '../support/redis.ts';
+import { deadLettersByKey } from '../support/dead-letters.ts';
 import { skipOutsideCi } from '../support/skip.ts';
 
 const PARTITIONS = 4;
@@ -148,15 +148,7 @@ describe('Avro on Kafka with the shared schema registry', () => {
       { key: 'bad-body', value: corrupt },
       { key: 'av3', value: Buffer.concat([Buffer.from([0, 0, 0, 0, v1Id]), ok]) },
     ]);
-    const dlq = await processing.log.subscribe({ group: `avro-dlq-${Date.now()}`, topics: [topics.deadLetter] });
-    const dead: LogRecord[] = [];
-    try {
-      const deadline = Date.now() + 30_000;
-      while (dead.length < 2 && Date.now() < deadline) dead.push(...(await dlq.poll(100, 500)));
-    } finally {
-      await dlq.close();
-    }
-    const byKey = new Map(dead.map((r) => [r.key, r]));
+    const byKey = await deadLettersByKey(processing.log, topics.deadLetter, 2);
     assert.deepEqual([...byKey.keys()].sort(), ['bad-body', 'bad-id']);
     assert.equal(byKey.get('bad-id')!.headers['eddy-error-code'], 'EDDY_UNKNOWN_SCHEMA_ID');
     assert.match(byKey.get('bad-id')!.headers['eddy-error'], /schema id 9999/);

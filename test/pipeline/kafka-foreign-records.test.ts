@@ -8,12 +8,12 @@ import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { javaToolArgs } from '../../scripts/kafka/cluster.js';
-import type { LogRecord } from '../../src/log/types.ts';
 import { startKafkaInstance, type KafkaInstance } from '../../src/deploy/kafka.ts';
 import { buildApp } from '../../src/serving/app.ts';
 import { eventually, injectClient, type HttpClient } from '../support/http-client.ts';
 import { withKafka, type TestKafka } from '../support/kafka.ts';
 import { dropPrefixAt, ensureRedis, testPrefix } from '../support/redis.ts';
+import { deadLettersByKey } from '../support/dead-letters.ts';
 import { skipOutsideCi } from '../support/skip.ts';
 
 /** Writes `key|value` lines to a topic with org.apache.kafka.tools.ConsoleProducer (kafka-console-producer.sh). */
@@ -92,15 +92,7 @@ describe('records from other producers on Kafka', () => {
     ]);
     await consoleProduce(kafka.bootstrap, topics.contentClicks, [['f4', JSON.stringify({ content_id: 'f4', event_type: 'click' })]]);
 
-    const dlq = await instance.log.subscribe({ group: `dlq-reader-${now}`, topics: [topics.deadLetter] });
-    const dead: LogRecord[] = [];
-    try {
-      const deadline = Date.now() + 30_000;
-      while (dead.length < 3 && Date.now() < deadline) dead.push(...(await dlq.poll(100, 500)));
-    } finally {
-      await dlq.close();
-    }
-    const byKey = new Map(dead.map((r) => [r.key, r]));
+    const byKey = await deadLettersByKey(instance.log, topics.deadLetter, 3);
     assert.deepEqual([...byKey.keys()].sort(), ['bad1', 'bad2', 'f4']);
     assert.equal(byKey.get('bad1')!.value.toString(), 'this is {not json', 'the record is kept as it was');
     assert.match(byKey.get('bad1')!.headers['eddy-error'], /not valid JSON/);
