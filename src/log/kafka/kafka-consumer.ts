@@ -1,8 +1,7 @@
 /**
  * A member of a Kafka consumer group with exactly-once consume-transform-produce commits.
  *
- * Fetching is an own loop over the client's raw `fetch` (read_uncommitted, each transaction decided
- * by its marker in records.ts: read_committed without the client's filter) rather than its
+ * Fetching is an own loop over the client's raw `fetch` (read_committed) rather than its
  * MessagesStream, whose positions do not follow a rebalance as exactly-once needs. Records wait in
  * a bounded buffer; fetching pauses while it is full (backpressure).
  * Rebalances are eager: each new generation revokes everything (`onRevoked`), rewinds to the
@@ -25,13 +24,10 @@ import { committedOffsets, leaveGroupAs } from './group-offsets.ts';
 import type { KafkaLog } from './kafka-log.ts';
 import { restoreChangelog } from './changelog.ts';
 import { KafkaCommitError, KafkaRebalanceError, baseClientOptions, changelogTopic, hasKafkaError as hasId } from './options.ts';
-import { MarkerResolver } from './records.ts';
+import { decodePartition } from './records.ts';
 import { Signal } from './signal.ts';
 
-const READ_UNCOMMITTED = 0;
 const READ_COMMITTED = 1;
-/** Records a partition may hold behind an undecided transaction before its fetching pauses. */
-const MAX_HELD_RECORDS = 100_000;
 const EARLIEST = -2n;
 const tpKey = (topic: string, partition: number) => `${topic}/${partition}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -59,8 +55,6 @@ export class KafkaMember implements Consumer {
   private readonly positions = new Map<string, number>();
   /** Offset after the last visible record buffered, per partition. */
   private readonly dataEnd = new Map<string, number>();
-  /** Per partition: transactions decided by their markers (records.ts); its position is `positions`. */
-  private readonly resolvers = new Map<string, MarkerResolver>();
   private buffer: LogRecord[] = [];
   private deliveredEpoch: number | undefined;
   private rebalancing: Promise<void> = Promise.resolve();
@@ -320,7 +314,6 @@ export class KafkaMember implements Consumer {
     this.assigned = [];
     this.positions.clear();
     this.dataEnd.clear();
-    this.resolvers.clear();
     if (old.length > 0) await this.options.listener?.onRevoked?.(old);
   }
 
@@ -374,7 +367,6 @@ export class KafkaMember implements Consumer {
       const c = committed.get(tpKey(tp.topic, tp.partition)) ?? -1;
       const start = Number(earliest.get(tp.topic)?.[tp.partition] ?? 0n);
       this.positions.set(tpKey(tp.topic, tp.partition), c >= 0 ? Math.max(c, start) : start);
-      this.resolvers.delete(tpKey(tp.topic, tp.partition));
     }
   }
 
@@ -405,9 +397,7 @@ export class KafkaMember implements Consumer {
 
   private async fetchOnce(epoch: number): Promise<void> {
     const o = this.log.options;
-    // A partition holding many records behind an open transaction waits for its marker (or for
-    // the transaction timeout's abort) before more is fetched: memory stays bounded.
-    const tps = this.assigned.filter((tp) => this.positions.has(tpKey(tp.topic, tp.partition)) && (this.resolvers.get(tpKey(tp.topic, tp.partition))?.held ?? 0) < MAX_HELD_RECORDS);
+    const tps = this.assigned.filter((tp) => this.positions.has(tpKey(tp.topic, tp.partition)));
     const topics = [...new Set(tps.map((tp) => tp.topic))];
     const md = await this.client.metadata({ topics });
     const byLeader = new Map<number, Map<string, { topicId: string; partitions: { partition: number; fetchOffset: bigint; partitionMaxBytes: number; currentLeaderEpoch: number; lastFetchedEpoch: number }[] }>>();
@@ -434,8 +424,7 @@ export class KafkaMember implements Consumer {
           maxWaitTime: o.fetchMaxWaitMs,
           minBytes: 1,
           maxBytes: o.fetchMaxBytes,
-          // read_uncommitted, decided by the markers: the client's read_committed filter drops committed records (records.ts).
-          isolationLevel: READ_UNCOMMITTED,
+          isolationLevel: READ_COMMITTED,
         });
         if (epoch !== this.epoch || this.closed) return; // a rebalance made this response stale
         let added = 0;
@@ -446,29 +435,16 @@ export class KafkaMember implements Consumer {
             const key = tpKey(topic, p.partitionIndex);
             const from = requested.get(key);
             if (from === undefined || this.positions.get(key) !== from) continue;
-            let resolver = this.resolvers.get(key);
-            if (resolver === undefined) this.resolvers.set(key, (resolver = new MarkerResolver(topic, p.partitionIndex)));
-            let last = -1;
-            const { next } = resolver.addAll(p.records, from, (r) => {
-              this.buffer.push(r);
-              added++;
-              last = r.offset;
-            });
-            if (last >= 0) this.dataEnd.set(key, last + 1);
+            const { records, next } = decodePartition(topic, p.partitionIndex, from, p.records, p.abortedTransactions ?? []);
+            for (const r of records) this.buffer.push(r);
+            added += records.length;
+            if (records.length > 0) this.dataEnd.set(key, records[records.length - 1].offset + 1);
             this.positions.set(key, next);
           }
         }
         if (added > 0) this.signal.wake();
       }),
     );
-  }
-
-  /**
-   * Where reading this partition would start again without losing a record: the fetch position,
-   * or the first record still held behind an undecided transaction.
-   */
-  private readPosition(key: string): number | undefined {
-    return this.resolvers.get(key)?.firstUndecided ?? this.positions.get(key);
   }
 
   /** After OFFSET_OUT_OF_RANGE (retention deleted what we wanted): move positions into the log. */
@@ -482,10 +458,7 @@ export class KafkaMember implements Consumer {
       if (pos === undefined) continue;
       const lo = Number(earliest.get(tp.topic)?.[tp.partition] ?? 0n);
       const hi = Number(latest.get(tp.topic)?.[tp.partition] ?? 0n);
-      if (pos < lo || pos > hi) {
-        this.positions.set(key, lo);
-        this.resolvers.delete(key);
-      }
+      if (pos < lo || pos > hi) this.positions.set(key, lo);
     }
   }
 
@@ -589,7 +562,7 @@ export class KafkaMember implements Consumer {
           // Past trailing transaction markers: the offset after the last visible record is also
           // where the next visible record can start.
           let offset = o.offset;
-          const pos = this.readPosition(key);
+          const pos = this.positions.get(key);
           if (offset === this.dataEnd.get(key) && pos !== undefined && pos > offset) offset = pos;
           const message = { topic: o.topic, partition: o.partition, offset: BigInt(offset - 1), metadata: { consumer } } as unknown as Message;
           await txn.addOffset(message);
@@ -630,7 +603,7 @@ export class KafkaMember implements Consumer {
       const key = tpKey(tp.topic, tp.partition);
       let offset = Math.max(0, committed.get(key) ?? -1);
       // Only transaction markers between the committed offset and our position: nothing to read.
-      const pos = this.readPosition(key);
+      const pos = this.positions.get(key);
       if (offset === this.dataEnd.get(key) && pos !== undefined && pos > offset) offset = pos;
       const end = Number(ends.get(tp.topic)?.[tp.partition] ?? 0n);
       return { ...tp, offset, end, lag: Math.max(0, end - offset) };

@@ -1,18 +1,20 @@
 /**
- * Turning fetched record batches into LogRecords, read_committed decided here from the
- * transaction markers themselves.
+ * Turning fetched record batches into LogRecords, read_committed decided here rather than by
+ * @platformatic/kafka, whose own read_committed filter (1.35 and 2.x) is wrong in ways a reader
+ * would see: it spans a producer's aborted range up to that producer's *last* abort marker in the
+ * response, so the committed transactions between two aborts of one producer id are dropped (the
+ * schema registry, whose writers share one transactional id, meets that all the time), and it keeps
+ * an aborted transaction whose marker is not in the same response.
  *
- * Every eddy reader fetches read_uncommitted and hands the batches to a MarkerResolver, because
- * @platformatic/kafka's own read_committed filter (1.35 and 2.x) is wrong in ways a reader would
- * see: it spans a producer's aborted range up to that producer's *last* abort marker in the
- * response, so the committed transactions between two aborts of one producer id are dropped (a
- * member fenced twice; the schema registry, whose writers share one transactional id, all the
- * time), and it keeps an aborted transaction whose marker is not in the same response.
- *
- * The rule the broker itself keeps: a transactional batch belongs to the transaction that its
- * producer's next control marker ends, commit or abort. So no list of aborted transactions is
- * needed, and a record is handed on once everything before it is decided, in offset order, which
- * is what the last stable offset gives a read_committed reader.
+ * Two readers:
+ * - `MarkerResolver`, for batches fetched read_uncommitted (changelog restore, the registry's
+ *   topic): a transactional batch belongs to the transaction its producer's next control marker
+ *   ends, commit or abort (the broker's own rule), so no list of aborted transactions is needed and
+ *   records come out in offset order once everything before them is decided.
+ * - `decodePartition`, for the group member's read_committed fetches: Kafka's Java Fetcher
+ *   algorithm over the broker's list of aborted transactions, applied to what the client's filter
+ *   left (which still drops committed records in the case above; the member's producer ids change
+ *   epoch only when it is fenced).
  */
 import type { RecordsBatch } from '@platformatic/kafka';
 import type { LogRecord } from '../types.ts';
@@ -144,4 +146,44 @@ export class MarkerResolver {
       this.head = 0;
     }
   }
+}
+
+export interface AbortedTxn {
+  readonly producerId: bigint;
+  readonly firstOffset: bigint;
+}
+
+export interface DecodeResult {
+  /** Visible records at or after `from`, in offset order. */
+  readonly records: LogRecord[];
+  /** Next offset to fetch: past everything in the response, visible or not. */
+  readonly next: number;
+}
+
+/**
+ * Decodes one partition's batches of a read_committed fetch. `from` is the fetch offset (a batch
+ * may start before it). An aborted transaction listed by the broker becomes active at its first
+ * offset and ends at its producer's abort marker; transactional batches of an active producer are
+ * skipped.
+ */
+export function decodePartition(topic: string, partition: number, from: number, batches: readonly RecordsBatch[] | undefined, aborted: readonly AbortedTxn[]): DecodeResult {
+  const records: LogRecord[] = [];
+  let next = from;
+  if (!batches || batches.length === 0) return { records, next };
+  const pending = [...aborted].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0));
+  let pi = 0;
+  const active = new Set<bigint>();
+  for (const batch of batches) {
+    const last = batch.firstOffset + BigInt(batch.lastOffsetDelta);
+    while (pi < pending.length && pending[pi].firstOffset <= last) active.add(pending[pi++].producerId);
+    const end = Number(last) + 1;
+    if (end > next) next = end;
+    if (batch.attributes & IS_CONTROL) {
+      active.delete(batch.producerId);
+      continue;
+    }
+    if (batch.attributes & IS_TRANSACTIONAL && active.has(batch.producerId)) continue;
+    for (const r of decodeBatch(topic, partition, batch, from).records) records.push(r);
+  }
+  return { records, next };
 }
