@@ -1,5 +1,7 @@
 /**
- * HTTP figures of the bench, with load from autocannon in a separate process (load-generator.ts):
+ * HTTP figures of the bench, with load from a separate process (load-generator.ts): autocannon as
+ * fast as the server answers for the ceilings, an evenly paced open-loop load for the fixed rates
+ * (latency counted from when each request was due: paced-load.ts):
  * - `bare_fastify_rps`: a route answering a constant on the same stack (Fastify, this Node), the
  *   ceiling any route of eddy is measured against;
  * - `http_ingest_events_per_sec`: `POST /v1/events` as NDJSON, 500 events a request, keep-alive;

@@ -1,6 +1,8 @@
 /**
- * The HTTP load generator of the bench: autocannon in its own process (so the client does not share
- * the server's event loop), driven by one JSON argument and answering one JSON line on stdout.
+ * The HTTP load generator of the bench, in its own process (so the client does not share the
+ * server's event loop), driven by one JSON argument and answering one JSON line on stdout. A load
+ * with a `rate` is paced evenly and open-loop (paced-load.ts); one without runs autocannon as fast
+ * as the server answers.
  *
  *   node --import tsx bench/load-generator.ts '{"url":"http://127.0.0.1:8080","kind":"ingest",...}'
  *
@@ -10,6 +12,8 @@
  */
 import autocannon, { type Request } from 'autocannon';
 import { Rng } from '../src/sim/random.ts';
+import { pacedLoad } from './paced-load.ts';
+import { percentile, round } from './stats.ts';
 
 export interface LoadSpec {
   readonly url: string;
@@ -18,7 +22,10 @@ export interface LoadSpec {
   readonly path?: string;
   readonly connections: number;
   readonly durationS: number;
-  /** Requests per second over all connections; absent: as fast as the server answers. */
+  /**
+   * Requests per second over all connections, evenly spaced and open-loop (paced-load.ts, latency
+   * from when each request was due); absent: as fast as the server answers (autocannon).
+   */
   readonly rate?: number;
   /** Events per request for `ingest`. */
   readonly batch?: number;
@@ -38,6 +45,8 @@ export interface LoadResult {
   readonly p99_ms: number;
   /** For `ingest`: events in answered 2xx requests per second. */
   readonly events_per_sec?: number;
+  /** Paced loads: how far behind schedule the client fell at worst, ms. */
+  readonly client_lag_ms?: number;
 }
 
 // autocannon has been seen (rarely, under a loaded server) to leave its promise unsettled with
@@ -70,32 +79,54 @@ async function main(): Promise<void> {
     }
     return lines.join('\n');
   };
-  const request: Request =
-    spec.kind === 'ingest'
-      ? { method: 'POST', path: '/v1/events', headers: { 'content-type': 'application/x-ndjson' }, setupRequest: (r: Request) => ({ ...r, body: ndjson() }) }
-      : spec.kind === 'recommendations'
-        ? { method: 'GET', setupRequest: (r: Request) => ({ ...r, path: `/v1/recommendations?user_id=u${Math.floor(rand() * users)}&k=10` }) }
-        : { method: 'GET', path: spec.path ?? '/' };
-  const result = await autocannon({
-    url: spec.url,
-    connections: spec.connections,
-    duration: spec.durationS,
-    ...(spec.rate !== undefined && { overallRate: spec.rate }),
-    requests: [request],
-  });
+  const path = (): string => `/v1/recommendations?user_id=u${Math.floor(rand() * users)}&k=10`;
   const seconds = spec.durationS;
-  const ok = result['2xx'];
-  const out: LoadResult = {
-    requests: result.requests.total,
-    ok,
-    non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
-    seconds,
-    rps: ok / seconds,
-    p50_ms: result.latency.p50,
-    p99_ms: result.latency.p99,
-    ...(spec.kind === 'ingest' && { events_per_sec: (ok * batch) / seconds }),
-  };
+  let out: LoadResult;
+  if (spec.rate !== undefined) {
+    const r = await pacedLoad({
+      url: spec.url,
+      connections: spec.connections,
+      durationS: seconds,
+      rate: spec.rate,
+      request: () =>
+        spec.kind === 'ingest'
+          ? { method: 'POST', path: '/v1/events', headers: { 'content-type': 'application/x-ndjson' }, body: ndjson() }
+          : { method: 'GET', path: spec.kind === 'recommendations' ? path() : (spec.path ?? '/') },
+    });
+    const ms = [...r.latencies];
+    out = {
+      requests: r.requests,
+      ok: r.ok,
+      non2xx: r.non2xx,
+      errors: r.errors,
+      seconds,
+      rps: r.ok / seconds,
+      p50_ms: round(percentile(ms, 50)),
+      p99_ms: round(percentile(ms, 99)),
+      ...(spec.kind === 'ingest' && { events_per_sec: (r.ok * batch) / seconds }),
+      client_lag_ms: round(r.maxSendLagMs),
+    };
+  } else {
+    const request: Request =
+      spec.kind === 'ingest'
+        ? { method: 'POST', path: '/v1/events', headers: { 'content-type': 'application/x-ndjson' }, setupRequest: (req: Request) => ({ ...req, body: ndjson() }) }
+        : spec.kind === 'recommendations'
+          ? { method: 'GET', setupRequest: (req: Request) => ({ ...req, path: path() }) }
+          : { method: 'GET', path: spec.path ?? '/' };
+    const result = await autocannon({ url: spec.url, connections: spec.connections, duration: seconds, requests: [request] });
+    const ok = result['2xx'];
+    out = {
+      requests: result.requests.total,
+      ok,
+      non2xx: result.non2xx,
+      errors: result.errors + result.timeouts,
+      seconds,
+      rps: ok / seconds,
+      p50_ms: result.latency.p50,
+      p99_ms: result.latency.p99,
+      ...(spec.kind === 'ingest' && { events_per_sec: (ok * batch) / seconds }),
+    };
+  }
   finished = true;
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
