@@ -92,6 +92,9 @@ export class StreamTask {
   /** How long the last commit took, ms (see maxCommitShare). */
   private lastCommitMs = 0;
   private readonly driver: TaskDriver;
+  /** A pipelined driver's commit, waiting for its drain while the next batches go out (see processPipelined). */
+  private inflightCommit: Promise<void> | undefined;
+  private commitFailure: { error: unknown } | undefined;
   /** Records processed since start (for metrics and tests). */
   processed = 0;
 
@@ -144,6 +147,8 @@ export class StreamTask {
         // The consumer has rewound and restored (see isRetriable): what was processed since the
         // last commit is gone from state and will be delivered again, so it must go from here too.
         this.pending = [];
+        await this.inflightCommit;
+        this.commitFailure = undefined;
         await this.driver.discard();
         if (this.running && isRetriable(error)) this.options.onRetry?.(error);
         else {
@@ -159,20 +164,46 @@ export class StreamTask {
 
   private async processBatch(records: LogRecord[]): Promise<void> {
     if (records.length > 0 && this.options.beforeBatch !== undefined) await this.options.beforeBatch(records);
-    if (records.length > 0 && this.driver.pipelined === true && this.pending.length > 0 && this.commitDue()) {
-      // The driver works elsewhere: take what is pending, hand it the next batch, and commit while
-      // it processes that batch (its changes go to the next commit).
-      const drained = this.driver.drain();
-      const committing = this.pending;
-      this.pending = [];
-      await this.driver.process(records);
-      for (const r of records) this.pending.push(r);
-      return this.commit(await drained, committing);
-    }
+    if (this.driver.pipelined === true) return this.processPipelined(records);
     if (records.length > 0) await this.driver.process(records);
     else await this.driver.tick();
     for (const r of records) this.pending.push(r);
     if (records.length === 0 || this.commitDue()) await this.commitPending();
+  }
+
+  /**
+   * The driver works elsewhere: a due commit takes what is pending and waits for the driver's
+   * drain in the background, while the next batches go out (their changes go to the next commit),
+   * so neither side waits for the other. One commit at a time, in order; an idle poll commits
+   * everything and waits for it.
+   */
+  private async processPipelined(records: LogRecord[]): Promise<void> {
+    this.throwCommitFailure();
+    if (records.length === 0) {
+      await this.inflightCommit;
+      this.throwCommitFailure();
+      await this.driver.tick();
+      return this.commitPending();
+    }
+    if (this.inflightCommit === undefined && this.pending.length > 0 && this.commitDue()) {
+      const drained = this.driver.drain();
+      const committing = this.pending;
+      this.pending = [];
+      this.inflightCommit = Promise.resolve(drained)
+        .then((changes) => this.commit(changes, committing))
+        .catch((error: unknown) => void (this.commitFailure ??= { error }))
+        .finally(() => (this.inflightCommit = undefined));
+    }
+    await this.driver.process(records);
+    for (const r of records) this.pending.push(r);
+  }
+
+  /** A background commit's failure, for the loop to handle as its own. */
+  private throwCommitFailure(): void {
+    const failure = this.commitFailure;
+    if (failure === undefined) return;
+    this.commitFailure = undefined;
+    throw failure.error;
   }
 
   private commitDue(): boolean {
@@ -184,6 +215,8 @@ export class StreamTask {
 
   /** Commits everything processed since the last commit: outputs, changed state, offsets. */
   private async commitPending(): Promise<void> {
+    await this.inflightCommit;
+    this.throwCommitFailure();
     const drained = await this.driver.drain();
     const records = this.pending;
     this.pending = [];
@@ -213,7 +246,8 @@ export class StreamTask {
   async stop(): Promise<void> {
     this.running = false;
     await this.loop?.catch(() => undefined);
-    if (this.consumer !== undefined && this.pending.length > 0) await this.commitPending().catch(() => undefined);
+    await this.inflightCommit;
+    if (this.consumer !== undefined && this.pending.length > 0 && this.commitFailure === undefined) await this.commitPending().catch(() => undefined);
     await this.consumer?.close();
   }
 }
