@@ -4,6 +4,7 @@
 // unseen items draw from a uniform prior and get shown, items that keep failing fade out.
 // Chapelle & Li, "An Empirical Evaluation of Thompson Sampling", NIPS 2011.
 
+import { ByteReader, ByteWriter } from '../stream/state/bytes.ts';
 import { FreshPool } from './fresh-pool.ts';
 
 /** A source of uniform numbers in [0, 1); inject a seeded one for reproducible runs. */
@@ -77,7 +78,13 @@ interface ItemStats {
   impressions: number;
   clicks: number;
   publishedAt: number;
+  /** Registration order (ties of publishedAt wait in it); committed, so a restore keeps it. */
+  seq: number;
 }
+
+/** The first byte of an item's committed record (see {@link Exploration.itemRecord}). */
+const ITEM_COUNTERS = 0;
+const ITEM_GRADUATED = 1;
 
 /** JSON shape of an {@link Exploration} snapshot. */
 export interface ExplorationSnapshot {
@@ -101,6 +108,9 @@ export class Exploration {
   private readonly graduated = new Set<string>();
   /** The counters indexed for serving's per-request pick (see fresh-pool.ts). */
   private readonly pool = new FreshPool();
+  private nextSeq = 0;
+  /** Items whose counters changed, or that graduated, since the last {@link takeChanged}. */
+  private readonly changed = new Set<string>();
 
   constructor(options: ExplorationOptions = {}) {
     this.share = options.share ?? 0.1;
@@ -115,9 +125,10 @@ export class Exploration {
     if (s === undefined) {
       // unknown publication time: treat the item as published long ago, so only the impression
       // rule can make it fresh
-      s = { impressions: 0, clicks: 0, publishedAt: -Infinity };
+      s = { impressions: 0, clicks: 0, publishedAt: -Infinity, seq: this.nextSeq++ };
       this.stats.set(item, s);
     }
+    this.changed.add(item);
     return s;
   }
 
@@ -252,10 +263,73 @@ export class Exploration {
         this.stats.delete(id);
         this.pool.remove(id);
         this.graduated.add(id);
+        this.changed.add(id);
         n++;
       }
     }
     return n;
+  }
+
+  /** The items changed since the last call (their records are what a commit writes); clears the set. */
+  takeChanged(): string[] {
+    const ids = [...this.changed];
+    this.changed.clear();
+    return ids;
+  }
+
+  /** Marks every item changed (a commit then writes every record, e.g. after a restore from a snapshot). */
+  markAllChanged(): void {
+    for (const id of this.stats.keys()) this.changed.add(id);
+    for (const id of this.graduated) this.changed.add(id);
+  }
+
+  /**
+   * One item's committed record: its counters (impressions, clicks, publication time, registration
+   * order), or that it graduated; undefined for an item exploration does not know.
+   */
+  itemRecord(item: string): Buffer | undefined {
+    const s = this.stats.get(item);
+    if (s === undefined) return this.graduated.has(item) ? Buffer.from([ITEM_GRADUATED]) : undefined;
+    return new ByteWriter(32)
+      .uint(ITEM_COUNTERS)
+      .f64(s.impressions)
+      .f64(s.clicks)
+      .f64(Number.isFinite(s.publishedAt) ? s.publishedAt : -1)
+      .uint(s.seq)
+      .finish();
+  }
+
+  /**
+   * Loads committed item records ({@link itemRecord}): a replica following commits, or a restore.
+   * Items are filed in registration order; with `rebuild` the serving index is rebuilt at once
+   * (many records: one sort instead of an insert each).
+   */
+  restoreItems(records: readonly (readonly [string, Buffer])[], rebuild: boolean): void {
+    const items: [string, ItemStats][] = [];
+    for (const [id, bytes] of records) {
+      const r = new ByteReader(bytes);
+      if (r.uint() === ITEM_GRADUATED) {
+        this.stats.delete(id);
+        this.pool.remove(id);
+        this.graduated.add(id);
+        continue;
+      }
+      const impressions = r.f64();
+      const clicks = r.f64();
+      const published = r.f64();
+      const stats: ItemStats = { impressions, clicks, publishedAt: published === -1 ? -Infinity : published, seq: r.uint() };
+      this.graduated.delete(id);
+      items.push([id, stats]);
+    }
+    items.sort((a, b) => a[1].seq - b[1].seq);
+    for (const [id, stats] of items) {
+      const held = this.stats.get(id);
+      if (held !== undefined) Object.assign(held, stats);
+      else this.stats.set(id, stats);
+      if (stats.seq >= this.nextSeq) this.nextSeq = stats.seq + 1;
+      if (!rebuild) this.pool.file(id, held ?? stats);
+    }
+    if (rebuild) this.pool.rebuild([...this.stats].sort((a, b) => a[1].seq - b[1].seq));
   }
 
   /** Snapshot as plain JSON. */
@@ -269,7 +343,7 @@ export class Exploration {
   static fromJSON(s: ExplorationSnapshot): Exploration {
     const e = new Exploration({ share: s.share, maxAgeMs: s.maxAgeMs, minImpressions: s.minImpressions, onlyKnown: s.onlyKnown ?? false });
     for (const [id, impressions, clicks, publishedAt] of s.items) {
-      e.stats.set(id, { impressions, clicks, publishedAt: publishedAt === -1 ? -Infinity : publishedAt });
+      e.stats.set(id, { impressions, clicks, publishedAt: publishedAt === -1 ? -Infinity : publishedAt, seq: e.nextSeq++ });
     }
     for (const id of s.graduated) e.graduated.add(id);
     e.pool.rebuild(e.stats);

@@ -5,7 +5,7 @@
 // them). The processor commits them with every batch as records of its `models` store, so a restart
 // resumes learning where the last commit left it: the embedding vectors of the items a batch
 // touched (one record each, so a commit does not grow with the catalogue), the ranker, the
-// exploration counters and a version.
+// exploration counters of the items whose counters changed (one record each too) and a version.
 
 import { EmbeddingModel, RING_CHUNK, type EmbeddingOptions, type RingCursor } from './embeddings.ts';
 import { Exploration, mulberry32, type ExplorationOptions, type ExplorationSnapshot, type SeededRng } from './exploration.ts';
@@ -53,6 +53,10 @@ const MAX_COVIS_GROWTH = 1e15;
 const EMB_PREFIX = 'emb:';
 /** A chunk of the negatives ring (RING_CHUNK int32 item positions). */
 const RING_PREFIX = 'emb-ring:';
+/** An item's exploration counters (Exploration.itemRecord). */
+export const EXP_PREFIX = 'exp:';
+/** Exploration as one JSON record, as commits wrote it before per-item records (still read). */
+const WHOLE_EXPLORATION = 'exploration';
 /** Events between two prunes of exploration's fresh pool. */
 const PRUNE_EVERY = 1000;
 
@@ -81,6 +85,8 @@ export class InstanceModels {
   private readonly pending = new Map<string, ServedList>();
   private rankerChanged = false;
   private explorationChanged = false;
+  /** The store holds a whole exploration record, to be dropped at the next write (see restore). */
+  private wholeExplorationRecord = false;
   /** `events` when meta was last written: an idle instance writes nothing. */
   private writtenEvents = 0;
 
@@ -143,7 +149,7 @@ export class InstanceModels {
   }
 
   /** Calls `put` for every model record changed since the last call (the processor commits them). */
-  writeChanges(put: (key: string, value: Buffer) => void, now: number): void {
+  writeChanges(put: (key: string, value: Buffer) => void, now: number, remove?: (key: string) => void): void {
     if (this.embeddings !== null) {
       for (const id of this.embeddings.takeChanged()) {
         const v = this.embeddings.vectorsOf(id)!;
@@ -158,7 +164,16 @@ export class InstanceModels {
     if (this.explorationChanged) {
       // items that are neither young nor short of impressions leave the fresh pool
       this.exploration.prune(now);
-      put('exploration', Buffer.from(JSON.stringify(this.exploration.toJSON())));
+      // One record per changed item: a commit costs what changed, not the whole pool and every
+      // item that ever graduated (and a replica loads just those).
+      for (const id of this.exploration.takeChanged()) {
+        const record = this.exploration.itemRecord(id);
+        if (record !== undefined) put(EXP_PREFIX + id, record);
+      }
+      if (this.wholeExplorationRecord) {
+        remove?.(WHOLE_EXPLORATION);
+        this.wholeExplorationRecord = false;
+      }
     }
     if (this.events !== this.writtenEvents) {
       const meta: Meta = { version: this.events, events: this.events, covisGrowth: this.covisGrowth, rng: this.rng.state, ...(this.embeddings !== null && { embeddingsRng: this.embeddings.rngState, ring: this.embeddings.ringCursor }) };
@@ -178,7 +193,11 @@ export class InstanceModels {
     const vectors: { id: string; position: number; v: Float32Array }[] = [];
     const ring: { chunk: number; entries: Int32Array }[] = [];
     let meta: Meta | null = null;
-    for (const [key, value] of entries) {
+    const explored: [string, Buffer][] = [];
+    // A whole exploration record (committed before per-item ones) goes first, so that the per-item
+    // records it may sit beside (a crash between the two formats) win.
+    const all = [...entries].sort((a, b) => (a[0] === WHOLE_EXPLORATION ? -1 : b[0] === WHOLE_EXPLORATION ? 1 : 0));
+    for (const [key, value] of all) {
       if (key.startsWith(EMB_PREFIX)) {
         // records written before positions were kept hold the floats alone: they go last
         const positioned = value.byteLength % 8 === 4;
@@ -192,14 +211,22 @@ export class InstanceModels {
         ring.push({ chunk: Number(key.slice(RING_PREFIX.length)), entries: e });
       } else if (key === 'ranker' && this.ranker !== null) {
         this.ranker = OnlineRanker.fromJSON(JSON.parse(value.toString('utf8')) as FtrlSnapshot);
-      } else if (key === 'exploration') {
+      } else if (key.startsWith(EXP_PREFIX)) {
+        explored.push([key.slice(EXP_PREFIX.length), value]);
+      } else if (key === WHOLE_EXPLORATION) {
         const s = JSON.parse(value.toString('utf8')) as ExplorationSnapshot;
         // the share and ages come from the configuration, the counters from the snapshot
         this.exploration = Exploration.fromJSON({ ...s, ...this.config.exploration, onlyKnown: true } as ExplorationSnapshot);
+        // Committed before per-item records: the next commit writes them all and drops this one.
+        this.exploration.markAllChanged();
+        this.explorationChanged = true;
+        this.wholeExplorationRecord = true;
       } else if (key === 'meta') {
         meta = JSON.parse(value.toString('utf8')) as Meta;
       }
     }
+    // After a whole record (read first, whatever the order of entries), the per-item ones are newer.
+    if (explored.length > 0) this.exploration.restoreItems(explored, explored.length > 256);
     const embeddings = this.embeddings;
     if (embeddings !== null) {
       vectors.sort((a, b) => a.position - b.position);

@@ -47,7 +47,7 @@ import { Dictionaries, dictionaryChunkCodec, dictionaryKey, parseDictionaryKey }
 import { SparseRow } from '../stream/state/sparse-row.ts';
 import { partitionFor } from '../log/partitioner.ts';
 import type { LogRecord, StateWrite, TopicPartition } from '../log/types.ts';
-import { DEFAULT_MODELS, InstanceModels, type ModelsConfig, type ServedList } from '../models/instance-models.ts';
+import { DEFAULT_MODELS, EXP_PREFIX, InstanceModels, type ModelsConfig, type ServedList } from '../models/instance-models.ts';
 import { halfLifeToLambda } from '../stream/decay.ts';
 import { KeyValueStore, type Codec } from '../stream/state-store.ts';
 import type { Processor, ProcessorContext } from '../stream/topology.ts';
@@ -293,7 +293,7 @@ export class PersonalizationProcessor implements Processor {
       // A whole-model record rewritten unchanged (the ranker between clicks) is not rebuilt again.
       const last = this.modelsApplied.get(key);
       if (last !== undefined && last.equals(value)) continue;
-      if (!key.startsWith('emb')) this.modelsApplied.set(key, Buffer.from(value)); // a copy: value is a view into a whole message
+      if (!key.startsWith('emb') && !key.startsWith(EXP_PREFIX)) this.modelsApplied.set(key, Buffer.from(value)); // a copy: value is a view into a whole message
       records.push([key, value]);
     }
     this.modelsPending.clear();
@@ -512,7 +512,11 @@ export class PersonalizationProcessor implements Processor {
       for (const chunk of put) this.dedupStore.put(dedupKey(partition, chunk.seq), partition, chunk);
       for (const seq of deleted) this.dedupStore.delete(dedupKey(partition, seq), partition);
     }
-    this.models.writeChanges((key, value) => this.modelStore.put(key, this.anchor, value), this.stats.streamTime);
+    this.models.writeChanges(
+      (key, value) => this.modelStore.put(key, this.anchor, value),
+      this.stats.streamTime,
+      (key) => this.modelStore.delete(key, this.anchor),
+    );
   }
 
   /** Stream time: the highest accepted event time (or the idle wall clock), never a log timestamp. */
