@@ -119,14 +119,21 @@ export async function httpFigures(options: { durationS: number; log: (s: string)
     const processedPerSec = ((instance.processor?.stats.processed ?? 0) - before) / ((performance.now() - t0) / 1000);
     log(`  POST /v1/events (NDJSON x500): ${Math.round(ingest.events_per_sec ?? 0)} events/s acknowledged (p99 ${ingest.p99_ms} ms), ${Math.round(processedPerSec)} events/s processed incl. drain`);
 
-    // The highest recommendation rate with p99 <= 10 ms, alone.
+    // The highest recommendation rate with p99 <= 10 ms, alone: rates step up until two in a row
+    // miss (one miss on this noisy machine is not the ceiling) or the answers fall behind the rate.
     const steps: HttpFigures['serve_steps'] = [];
     let max = 0;
+    let misses = 0;
     for (const rate of [500, 1000, 2000, 4000, 8000, 16_000]) {
       const r = await load({ url, kind: 'recommendations', connections: 32, durationS: Math.min(durationS, 5), rate, users: USERS });
       steps.push({ rate, rps: Math.round(r.rps), p99_ms: r.p99_ms });
       log(`  GET /v1/recommendations at ${rate}/s: ${Math.round(r.rps)} answered/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms`);
-      if (r.p99_ms > 10 || r.rps < rate * 0.9) break;
+      if (r.rps < rate * 0.9) break;
+      if (r.p99_ms > 10) {
+        if (++misses === 2) break;
+        continue;
+      }
+      misses = 0;
       max = r.rps;
     }
 

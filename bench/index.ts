@@ -2,7 +2,7 @@
  * eddy's performance suite: `npm run bench` (add `-- --json` for one JSON object on the last line,
  * `--quick` for one short run of each, `--no-kafka` / `--kafka-only` to leave out or keep only the
  * Kafka-mode figure, `--no-replay` to leave out the MovieLens replay, `--no-http` the HTTP figures
- * (autocannon in a separate process), `--no-state` the 1M-user state figure, `--no-codec` the
+ * (load from a separate process), `--no-state` the 1M-user state figure, `--no-codec` the
  * record decode rates, `--no-recommend-cpu` the CPU cost of one recommend() call). Each figure is
  * the median of several runs, beside a baseline measured in the
  * same run, because the machine is small and noisy.
@@ -83,7 +83,7 @@ if (embedded) {
 }
 
 if (http) {
-  log(`HTTP figures (autocannon in its own process), ${runs} runs`);
+  log(`HTTP figures (load from its own process: autocannon unpaced, evenly paced for the fixed rates), ${runs} runs`);
   const figures: HttpFigures[] = [];
   for (let r = 0; r < runs; r++) figures.push(await httpFigures({ durationS: quick ? 3 : 8, log }));
   const med = (pick: (f: HttpFigures) => number) => round(median(figures.map(pick)), 1);

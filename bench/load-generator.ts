@@ -88,6 +88,7 @@ async function main(): Promise<void> {
       connections: spec.connections,
       durationS: seconds,
       rate: spec.rate,
+      warmUpPath: spec.kind === 'get' ? (spec.path ?? '/') : '/healthz',
       request: () =>
         spec.kind === 'ingest'
           ? { method: 'POST', path: '/v1/events', headers: { 'content-type': 'application/x-ndjson' }, body: ndjson() }

@@ -19,6 +19,8 @@ export interface PacedSpec {
   readonly durationS: number;
   /** Requests per second, spread evenly. */
   readonly rate: number;
+  /** Requested once on every connection before the schedule starts (any answer will do). */
+  readonly warmUpPath: string;
   /** The i-th request. */
   readonly request: (i: number) => { method: 'GET' | 'POST'; path: string; headers?: Record<string, string>; body?: string };
 }
@@ -65,6 +67,16 @@ export async function pacedLoad(spec: PacedSpec): Promise<PacedResult> {
       .catch(() => errors++)
       .finally(settle);
   };
+  // Every connection opened before the clock starts: otherwise the first requests of the schedule
+  // wait for connection set-up, which a server under steady load does not see.
+  await Promise.all(
+    Array.from({ length: spec.connections }, () =>
+      pool.request({ method: 'GET', path: spec.warmUpPath }).then(
+        (res) => res.body.dump(),
+        () => undefined,
+      ),
+    ),
+  );
   const start = performance.now() + 5;
   let next = 0;
   await new Promise<void>((resolve) => {
