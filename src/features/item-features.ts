@@ -221,15 +221,6 @@ export function addCovisitation(row: CovisRow, neighbour: string, weight: number
   row.add(neighbour, weight);
 }
 
-/**
- * The row's prune count. Neighbours keep their positions and new ones are appended until the next
- * prune: so a reader may remember per-position work for the first n neighbours of a row for as long
- * as this number stays the same.
- */
-export function covisRowEpoch(row: CovisRow): number {
-  return row.epoch;
-}
-
 /** Codec of co-visitation rows: the partition (whose dictionary the ids are in), then the row. */
 export function covisRowCodec(dictionaries: Dictionaries): Codec<CovisRow> {
   return {

@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FeatureStore } from '../features/feature-store.ts';
-import { covisRowEpoch, type CovisRow } from '../features/item-features.ts';
+import type { IdDictionary } from '../stream/state/id-dictionary.ts';
 import { normalisedAffinity, type UserFeatureConfig, type UserState } from '../features/user-features.ts';
 import type { HashedFeature } from '../models/feature-hashing.ts';
 import type { InstanceModels, ServedList } from '../models/instance-models.ts';
@@ -101,8 +101,13 @@ function sigmoid(x: number): number {
 export class Recommender {
   private readonly space = new IdSpace();
   private readonly scratch = new ScratchPool();
-  /** Interned indices of co-visitation rows' keys (per row object; rows read from Redis are new each time). */
-  private readonly rowIndices = new WeakMap<CovisRow, { epoch: number; cols: number[] }>();
+  /**
+   * Per id dictionary (rows hold their neighbours as one partition dictionary's integers): each
+   * integer's index in `space`, -1 until first seen. Dictionaries only grow and never renumber, so
+   * an entry stays right for good, whichever row object (a replica decodes a new one per commit)
+   * holds the integer: the hottest loop of a request then reads two arrays and hashes no id.
+   */
+  private readonly dictionaryIndices = new WeakMap<IdDictionary, { generation: number; indices: Int32Array }>();
 
   constructor(
     private readonly store: FeatureStore,
@@ -288,22 +293,22 @@ export class Recommender {
       scratch.ensure(space.size + row.size);
       const w = seeds[r].weight / Math.pow(Math.max(1, seedItems[r]?.total ?? 1), seedPopNorm);
       const acc = scratch.covis;
-      // The row's keys as indices, remembered while its keys only grow (see covisRowEpoch): the
-      // hottest loop of a request then reads an array instead of hashing every id.
-      const epoch = covisRowEpoch(row);
-      let cached = this.rowIndices.get(row);
-      if (cached === undefined || cached.epoch !== epoch) {
-        cached = { epoch, cols: [] };
-        this.rowIndices.set(row, cached);
-      }
-      const cols = cached.cols;
-      let j = 0;
-      row.forEach((v, id) => {
-        const i = j < cols.length ? cols[j] : (cols[j] = space.intern(id));
-        j++;
+      const { dictionary } = row;
+      const cached = this.dictionaryIndices.get(dictionary);
+      let indices = cached !== undefined && cached.generation === dictionary.generation ? cached.indices : this.growIndices(dictionary, 0);
+      for (let j = 0, n = row.size; j < n; j++) {
+        const id = row.idAt(j);
+        if (id >= indices.length) indices = this.growIndices(dictionary, id);
+        let i = indices[id];
+        if (i < 0) {
+          // A name this thread's copy of the dictionary lacks yet is skipped (looked up again next time).
+          const name = dictionary.name(id);
+          if (name === undefined) continue;
+          i = indices[id] = space.intern(name);
+        }
         if (acc[i] === 0) scratch.touch(i);
-        acc[i] += w * v;
-      });
+        acc[i] += w * row.weightAt(j);
+      }
     }
     const added = scratch.touched.slice(first);
     if (added.length === 0) return;
@@ -317,6 +322,18 @@ export class Recommender {
       if (acc[i] > top) top = acc[i];
     }
     if (top > 0) for (const i of added) acc[i] /= top;
+  }
+
+  /** The index array of `dictionary`, grown to hold integer `id`; a new one after the dictionary was reloaded (see dictionaryIndices). */
+  private growIndices(dictionary: IdDictionary, id: number): Int32Array {
+    const cached = this.dictionaryIndices.get(dictionary);
+    const held = cached !== undefined && cached.generation === dictionary.generation ? cached.indices : undefined;
+    let size = Math.max(1024, held?.length ?? 0);
+    while (size <= id) size *= 2;
+    const grown = new Int32Array(size).fill(-1);
+    if (held !== undefined) grown.set(held);
+    this.dictionaryIndices.set(dictionary, { generation: dictionary.generation, indices: grown });
+    return grown;
   }
 
   /** Popular items of the user's favourite categories, weighted by affinity (0..1), into `scratch.affinity`. */

@@ -72,3 +72,28 @@ test('exclude and category filters apply; a cold user gets trending', async () =
   const onlyY = await r.recommend({ userId: 'new', k: 3, category: 'y' });
   assert.deepEqual(onlyY.map((i) => i.content_id), ['p1', 'p3']);
 });
+
+test('co-visitation reads follow a dictionary that was loaded anew (its integers now name other items)', async () => {
+  const user = emptyUserState(0);
+  user.recent.push(['a', 900, 2, 'x']);
+  user.seen.add('a');
+  const dictionary = new IdDictionary(0);
+  const row = new SparseRow(dictionary, 100);
+  row.add('b', 5);
+  row.add('c', 1);
+  let rows = new Map([['a', row]]);
+  const catalog: Record<string, string> = { a: 'x', b: 'x', c: 'x', d: 'x', e: 'x' };
+  const store: FeatureStore = {
+    ...storeWith({ user, popular: [], catalog }),
+    covis: async (ids) => ids.map((id) => rows.get(id)),
+  };
+  const recommender = new Recommender(store, undefined, DEFAULT_USER_FEATURES);
+  assert.deepEqual((await recommender.recommend({ userId: 'u', k: 2 })).map((i) => i.content_id), ['b', 'c']);
+  // A rollback: the dictionary is reloaded with other names at the same integers, and the row read anew.
+  dictionary.load(new Map([[0, ['e', 'd']]]));
+  const reread = new SparseRow(dictionary, 100);
+  reread.add('e', 5);
+  reread.add('d', 1);
+  rows = new Map([['a', reread]]);
+  assert.deepEqual((await recommender.recommend({ userId: 'u', k: 2 })).map((i) => i.content_id), ['e', 'd']);
+});

@@ -28,6 +28,11 @@ export class IdDictionary {
   private chunks: string[][] = [];
   private readonly index = new Map<string, number>();
   private count = 0;
+  /**
+   * Bumped when the dictionary is loaded anew ({@link load}): only then may an integer come to name
+   * another id (uncommitted entries rolled back), so a reader may cache per integer while it stays.
+   */
+  generation = 0;
   /** Lowest chunk changed since the last `takeChangedChunks`. */
   private firstChanged = Number.POSITIVE_INFINITY;
 
@@ -80,6 +85,7 @@ export class IdDictionary {
 
   /** Replaces the content with restored chunks (chunk number -> names); gaps are an error. */
   load(chunks: ReadonlyMap<number, string[]>): void {
+    this.generation++;
     this.chunks = [];
     this.index.clear();
     this.count = 0;
