@@ -24,4 +24,9 @@ export interface FeatureStore {
   streamTime(): Promise<number>;
   /** Items with activity in the last hour (candidates for windowed trending). */
   activeItems(): Promise<string[]>;
+  /**
+   * A number that changes whenever any item's state changes, read synchronously: a reader may keep
+   * what it derived from items while it stays. Absent where that cannot be known cheaply (Redis).
+   */
+  itemsVersion?(): number;
 }

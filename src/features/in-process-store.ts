@@ -11,6 +11,8 @@ import type { UserState } from './user-features.ts';
 interface ReadableStore<V> {
   get(key: string): V | undefined;
   entries(): IterableIterator<[string, V]>;
+  /** See KeyValueStore.version. */
+  readonly version: number;
 }
 
 /** What the in-process store reads: the processor's stores, its popularity index and stream time. */
@@ -30,6 +32,10 @@ export class InProcessFeatureStore implements FeatureStore {
 
   async user(userId: string): Promise<UserState | undefined> {
     return this.processor.users.get(userId);
+  }
+
+  itemsVersion(): number {
+    return this.processor.items.version;
   }
 
   async items(ids: readonly string[]): Promise<(ItemState | undefined)[]> {

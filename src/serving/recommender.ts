@@ -108,6 +108,9 @@ export class Recommender {
    * holds the integer: the hottest loop of a request then reads two arrays and hashes no id.
    */
   private readonly dictionaryIndices = new WeakMap<IdDictionary, { generation: number; indices: Int32Array }>();
+  /** Candidates' popularity divisors by index, NaN until read, valid while the store's items version stays `normsVersion` (see popularityDivisors). */
+  private norms = new Float64Array(0);
+  private normsVersion: number | undefined;
 
   constructor(
     private readonly store: FeatureStore,
@@ -313,15 +316,48 @@ export class Recommender {
     const added = scratch.touched.slice(first);
     if (added.length === 0) return;
     const acc = scratch.covis;
-    const items = candidatePopNorm > 0 ? await this.store.items(added.map((i) => space.ids[i])) : [];
-    let top = 0;
-    for (let j = 0; j < added.length; j++) {
-      const i = added[j];
-      const total = items[j]?.total ?? 1;
-      if (total > 1) acc[i] /= this.space.powerOf(i, total, candidatePopNorm);
-      if (acc[i] > top) top = acc[i];
+    if (candidatePopNorm > 0) {
+      const divisor = await this.popularityDivisors(added, candidatePopNorm);
+      for (const i of added) acc[i] /= divisor(i);
     }
+    let top = 0;
+    for (const i of added) if (acc[i] > top) top = acc[i];
     if (top > 0) for (const i of added) acc[i] /= top;
+  }
+
+  /**
+   * Each candidate's popularity divisor, total^exponent (1 for an item seen at most once), by
+   * candidate index. A request normalises hundreds of candidates, one item read each; with a store
+   * that says when items change (in-process), the divisors are kept until then, so requests
+   * between two commits read only the items new to them.
+   */
+  private async popularityDivisors(candidates: readonly number[], exponent: number): Promise<(i: number) => number> {
+    const { space } = this;
+    const version = this.store.itemsVersion?.();
+    const divisorOf = (i: number, total: number | undefined): number => (total !== undefined && total > 1 ? space.powerOf(i, total, exponent) : 1);
+    if (version === undefined) {
+      const items = await this.store.items(candidates.map((i) => space.ids[i]));
+      const byIndex = new Map(candidates.map((i, j) => [i, divisorOf(i, items[j]?.total)]));
+      return (i) => byIndex.get(i) ?? 1;
+    }
+    if (version !== this.normsVersion) {
+      this.norms = new Float64Array(Math.max(space.size, 1024)).fill(Number.NaN);
+      this.normsVersion = version;
+    } else if (this.norms.length < space.size) {
+      const grown = new Float64Array(space.size * 2).fill(Number.NaN);
+      grown.set(this.norms);
+      this.norms = grown;
+    }
+    const norms = this.norms;
+    const missing = candidates.filter((i) => Number.isNaN(norms[i]));
+    if (missing.length > 0) {
+      const items = await this.store.items(missing.map((i) => space.ids[i]));
+      // Items that changed while they were read hold for this request only (a newer version refills).
+      const held = this.store.itemsVersion?.() === version ? norms : Float64Array.from(norms);
+      for (let j = 0; j < missing.length; j++) held[missing[j]] = divisorOf(missing[j], items[j]?.total);
+      return (i) => held[i];
+    }
+    return (i) => norms[i];
   }
 
   /** The index array of `dictionary`, grown to hold integer `id`; a new one after the dictionary was reloaded (see dictionaryIndices). */

@@ -41,6 +41,7 @@ export class KeyValueStore<V> {
   private readonly dirty = new Map<string, number>();
   private readonly partitionOfKey = new Map<string, number>();
   private readonly maxDecoded: number;
+  private changes = 0;
 
   constructor(
     readonly name: string,
@@ -98,6 +99,7 @@ export class KeyValueStore<V> {
 
   /** Stores a value (mutating a value in place also needs a `put`, to mark it changed). */
   put(key: string, partition: number, value: V): void {
+    this.changes++;
     // Re-inserted when bounded: the order of `data` is then the order of last writes.
     if (this.bounded) this.data.delete(key);
     this.data.set(key, value);
@@ -108,6 +110,7 @@ export class KeyValueStore<V> {
   }
 
   delete(key: string, partition: number): void {
+    this.changes++;
     const had = this.encoded.delete(key);
     if (!this.data.delete(key) && !had) return;
     this.dirty.set(key, partition);
@@ -116,6 +119,14 @@ export class KeyValueStore<V> {
 
   get size(): number {
     return this.data.size + this.encoded.size;
+  }
+
+  /**
+   * Changes whenever a value is written, deleted, restored or dropped: a reader may keep what it
+   * derived from the values (a per-item number) for as long as it stays the same.
+   */
+  get version(): number {
+    return this.changes;
   }
 
   /**
@@ -180,6 +191,7 @@ export class KeyValueStore<V> {
 
   /** Loads one persisted entry (restore). */
   restoreEntry(key: string, partition: number, bytes: Buffer): void {
+    this.changes++;
     // A bounded store decodes a restored value when it is first read: restore then costs a copy.
     if (this.bounded) return this.loadEncoded(key, partition, bytes);
     this.data.set(key, this.codec.decode(bytes));
@@ -193,6 +205,7 @@ export class KeyValueStore<V> {
    * copied, so the message they came in can be freed.
    */
   loadEncoded(key: string, partition: number, bytes: Buffer): void {
+    this.changes++;
     this.data.delete(key);
     this.encoded.set(key, Buffer.from(bytes));
     this.partitionOfKey.set(key, partition);
@@ -200,6 +213,7 @@ export class KeyValueStore<V> {
 
   /** Forgets one key without recording a change (a replica applying a committed delete). */
   forget(key: string): void {
+    this.changes++;
     this.data.delete(key);
     this.encoded.delete(key);
     this.partitionOfKey.delete(key);
@@ -207,6 +221,7 @@ export class KeyValueStore<V> {
 
   /** Forgets every key of the given partitions (they were revoked: another member owns them now). */
   dropPartitions(partitions: ReadonlySet<number>): void {
+    this.changes++;
     for (const [key, p] of this.partitionOfKey) {
       if (!partitions.has(p)) continue;
       this.data.delete(key);

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { diversify, Recommender } from '../../src/serving/recommender.ts';
 import type { FeatureStore } from '../../src/features/feature-store.ts';
 import { emptyItemState } from '../../src/features/item-features.ts';
+import { interactionsTotal } from '../../src/features/item/interactions-total.ts';
 import { DEFAULT_USER_FEATURES, emptyUserState } from '../../src/features/user-features.ts';
 import { IdDictionary } from '../../src/stream/state/id-dictionary.ts';
 import { SparseRow } from '../../src/stream/state/sparse-row.ts';
@@ -96,4 +97,41 @@ test('co-visitation reads follow a dictionary that was loaded anew (its integers
   reread.add('d', 1);
   rows = new Map([['a', reread]]);
   assert.deepEqual((await recommender.recommend({ userId: 'u', k: 2 })).map((i) => i.content_id), ['e', 'd']);
+});
+
+test('popularity divisors of candidates are kept while the store says items are unchanged, and read again when they change', async () => {
+  const user = emptyUserState(0);
+  user.recent.push(['a', 900, 2, 'x']);
+  user.seen.add('a');
+  const dictionary = new IdDictionary(0);
+  const row = new SparseRow(dictionary, 100);
+  row.add('b', 5);
+  row.add('c', 4);
+  const items = new Map([
+    ['a', emptyItemState()],
+    ['b', emptyItemState()],
+    ['c', emptyItemState()],
+  ]);
+  // b is seen with everything: its co-visitation weight is divided by total^0.25 = 100.
+  (items.get('b')!.of(interactionsTotal) as { value: number }).value = 1e8;
+  let version = 1;
+  let reads = 0;
+  const store: FeatureStore = {
+    ...storeWith({ user, popular: [], catalog: { a: 'x', b: 'x', c: 'x' } }),
+    covis: async (ids) => ids.map((id) => (id === 'a' ? row : undefined)),
+    items: async (ids) => {
+      reads += ids.length;
+      return ids.map((id) => items.get(id));
+    },
+    itemsVersion: () => version,
+  };
+  const recommender = new Recommender(store, undefined, DEFAULT_USER_FEATURES);
+  const top = async () => (await recommender.recommend({ userId: 'u', k: 2 })).map((i) => i.content_id);
+  assert.deepEqual(await top(), ['c', 'b']);
+  const afterFirst = reads;
+  assert.deepEqual(await top(), ['c', 'b']);
+  assert.ok(reads - afterFirst < afterFirst, `the second request reads fewer items (${reads - afterFirst} after ${afterFirst})`);
+  (items.get('b')!.of(interactionsTotal) as { value: number }).value = 1;
+  version++;
+  assert.deepEqual(await top(), ['b', 'c'], 'a new version reads the totals again');
 });
