@@ -74,14 +74,19 @@ test('exclude and category filters apply; a cold user gets trending', async () =
   assert.deepEqual(onlyY.map((i) => i.content_id), ['p1', 'p3']);
 });
 
-test('co-visitation reads follow a dictionary that was loaded anew (its integers now name other items)', async () => {
+/** A user who consumed `a`, and a's co-visitation row over `dictionary`. */
+function userAndRow(dictionary: IdDictionary, neighbours: Record<string, number>) {
   const user = emptyUserState(0);
   user.recent.push(['a', 900, 2, 'x']);
   user.seen.add('a');
-  const dictionary = new IdDictionary(0);
   const row = new SparseRow(dictionary, 100);
-  row.add('b', 5);
-  row.add('c', 1);
+  for (const [id, w] of Object.entries(neighbours)) row.add(id, w);
+  return { user, row };
+}
+
+test('co-visitation reads follow a dictionary that was loaded anew (its integers now name other items)', async () => {
+  const dictionary = new IdDictionary(0);
+  const { user, row } = userAndRow(dictionary, { b: 5, c: 1 });
   let rows = new Map([['a', row]]);
   const catalog: Record<string, string> = { a: 'x', b: 'x', c: 'x', d: 'x', e: 'x' };
   const store: FeatureStore = {
@@ -100,13 +105,7 @@ test('co-visitation reads follow a dictionary that was loaded anew (its integers
 });
 
 test('popularity divisors of candidates are kept while the store says items are unchanged, and read again when they change', async () => {
-  const user = emptyUserState(0);
-  user.recent.push(['a', 900, 2, 'x']);
-  user.seen.add('a');
-  const dictionary = new IdDictionary(0);
-  const row = new SparseRow(dictionary, 100);
-  row.add('b', 5);
-  row.add('c', 4);
+  const { user, row } = userAndRow(new IdDictionary(0), { b: 5, c: 4 });
   const items = new Map([
     ['a', emptyItemState()],
     ['b', emptyItemState()],
