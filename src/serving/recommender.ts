@@ -351,11 +351,9 @@ export class Recommender {
     const norms = this.norms;
     const missing = candidates.filter((i) => Number.isNaN(norms[i]));
     if (missing.length > 0) {
+      // Were items to change during the read, the version would differ and the next request start afresh.
       const items = await this.store.items(missing.map((i) => space.ids[i]));
-      // Items that changed while they were read hold for this request only (a newer version refills).
-      const held = this.store.itemsVersion?.() === version ? norms : Float64Array.from(norms);
-      for (let j = 0; j < missing.length; j++) held[missing[j]] = divisorOf(missing[j], items[j]?.total);
-      return (i) => held[i];
+      for (let j = 0; j < missing.length; j++) norms[missing[j]] = divisorOf(missing[j], items[j]?.total);
     }
     return (i) => norms[i];
   }
